@@ -1,0 +1,158 @@
+/**
+ * Our side of the Khalti API: camelCase, typed, money in integer paisa.
+ * Only files in src/khalti/ know the snake_case wire format these map to.
+ */
+
+/** Payment status as the gateway understands it. Lookup strings map onto it case-insensitively. */
+export const PAYMENT_STATUSES = [
+  'INITIATED',
+  'PENDING',
+  'COMPLETED',
+  'REFUNDED',
+  'PARTIALLY_REFUNDED',
+  'EXPIRED',
+  'USER_CANCELED',
+  'FAILED',
+  'UNKNOWN',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Payment modes Khalti accepts in initiate's `modes`. */
+export const PAYMENT_MODES = ['KHALTI', 'EBANKING', 'MOBILE_BANKING', 'CONNECT_IPS', 'SCT'] as const;
+export type PaymentMode = (typeof PAYMENT_MODES)[number];
+
+/** The two bank lists Khalti publishes (`payment_type=ebanking` / `mobilecheckout`). */
+export type BankPaymentType = 'EBANKING' | 'MOBILE_CHECKOUT';
+
+export interface CustomerInfo {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface AmountBreakdownItem {
+  label: string;
+  /** paisa */
+  amount: number;
+}
+
+export interface ProductDetail {
+  identity: string;
+  name: string;
+  /** paisa */
+  totalPrice: number;
+  quantity: number;
+  /** paisa */
+  unitPrice: number;
+}
+
+export interface InitiateRequest {
+  returnUrl: string;
+  websiteUrl: string;
+  /** paisa */
+  amount: number;
+  purchaseOrderId: string;
+  purchaseOrderName: string;
+  customerInfo?: CustomerInfo;
+  amountBreakdown?: AmountBreakdownItem[];
+  productDetails?: ProductDetail[];
+  /** Sent as `merchant_<key>`; keys are given without the prefix. */
+  merchantExtra?: Record<string, string>;
+  modes?: PaymentMode[];
+  /** Bank.idx from the bank list. */
+  bank?: string;
+  /** seconds */
+  ttl?: number;
+}
+
+export interface InitiateResult {
+  pidx: string;
+  paymentUrl: string;
+  expiresAt: Date;
+  /** seconds */
+  expiresIn: number;
+}
+
+export interface LookupResult {
+  pidx: string;
+  /** paisa, as Khalti reports it */
+  totalAmount: number;
+  status: PaymentStatus;
+  /** The status string exactly as Khalti sent it (for the audit log). */
+  rawStatus: string;
+  transactionId: string | null;
+  /** paisa */
+  fee: number;
+  refunded: boolean;
+}
+
+/**
+ * A refund. Wallet payments: omit mobile. Bank payments: mobile is required.
+ * No amount means a full refund.
+ */
+export interface RefundRequest {
+  transactionId: string;
+  /** paisa; omit for a full refund */
+  amount?: number;
+  mobile?: string;
+}
+
+export interface RefundResult {
+  detail: string;
+}
+
+export interface Bank {
+  idx: string;
+  name: string;
+  shortName: string | null;
+  logo: string | null;
+  swiftCode: string | null;
+  address: string | null;
+  ebankingUrl: string | null;
+  hasEbanking: boolean;
+  hasMobileCheckout: boolean;
+  hasMobileBanking: boolean;
+  hasCardPayment: boolean;
+  hasDirectWithdraw: boolean;
+  hasNchl: boolean;
+  playStore: string | null;
+  appStore: string | null;
+}
+
+/** Legacy (KPG-1) transaction status by token and amount. */
+export interface TransactionStatusResult {
+  status: boolean;
+  state: string;
+  detail: string;
+}
+
+export type KhaltiOperation = 'initiate' | 'lookup' | 'refund' | 'banks' | 'transactionStatus';
+
+/**
+ * What the client reports about every HTTP exchange with Khalti, so the audit log can record it
+ * without the client knowing about tables. Request and response are already redacted.
+ */
+export interface KhaltiCallEvent {
+  operation: KhaltiOperation;
+  method: 'GET' | 'POST';
+  /** Path and query relative to the Khalti origin, e.g. `/api/v2/epayment/lookup/`. */
+  path: string;
+  /** The pidx the call concerns, when known. */
+  pidx?: string;
+  /** The transaction id (refunds), when known. */
+  transactionId?: string;
+  /** 1 for the first try, 2 for the first retry, ... */
+  attempt: number;
+  /** Undefined when no response arrived (connect error, timeout, reset). */
+  httpStatus?: number;
+  durationMs: number;
+  /** The JSON body sent (or query parameters for GETs), redacted. */
+  request: unknown;
+  /** The parsed JSON response, or a truncated text excerpt when unreadable; redacted. */
+  response?: unknown;
+  /** Set when the call ended in an error: the error's name and message. */
+  error?: { name: string; message: string };
+  startedAt: Date;
+}
+
+export type KhaltiCallHook = (event: KhaltiCallEvent) => void;
