@@ -92,6 +92,8 @@ export interface LookupResult {
  */
 export interface RefundRequest {
   transactionId: string;
+  /** The payment's pidx, for the audit hook only: Khalti's refund call does not take it. */
+  pidx?: string;
   /** paisa; omit for a full refund */
   amount?: number;
   mobile?: string;

@@ -1,0 +1,163 @@
+/**
+ * Environment -> typed configuration (DESIGN section 2). Bad values stop start-up with one
+ * clear line naming the variable; nothing here ever echoes a key's value.
+ */
+import { randomBytes } from 'node:crypto';
+import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sandbox/emulator.defaults';
+import { KHALTI_ORIGINS } from './khalti/khalti.origins';
+
+export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
+
+export interface Config {
+  port: number;
+  /** Interface to listen on (HOST); all interfaces by default. */
+  host: string;
+  /** Origin at which buyers' browsers reach the gateway. Undefined: derived from the bound port. */
+  publicUrl?: string;
+  khalti: {
+    env: KhaltiEnv;
+    /** Khalti origin. Undefined in embedded mode: the app points it at its own /sandbox once listening. */
+    baseUrl?: string;
+    secretKey: string;
+    publicKey?: string;
+  };
+  database: { url: string };
+  apiKeys: {
+    admin: string[];
+    client: string[];
+    /** True when embedded start-up invented the keys (they are printed once). */
+    generated: boolean;
+  };
+  reconcileIntervalMs: number;
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_DATABASE_URL = 'file:./data/khalti-graphql.sqlite';
+export const MIN_API_KEY_LENGTH = 16;
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = readInt(env, 'PORT', 4000, 0, 65535);
+  const khaltiEnv = readKhaltiEnv(env);
+  const embedded = khaltiEnv === 'embedded';
+
+  const secretKey = blankToUndefined(env.KHALTI_SECRET_KEY);
+  if (!secretKey && !embedded) {
+    throw new ConfigError('KHALTI_SECRET_KEY', `is required when KHALTI_ENV=${khaltiEnv}`);
+  }
+
+  const explicitBase = readUrl(env, 'KHALTI_BASE_URL');
+  const baseUrl = explicitBase ?? (embedded ? undefined : KHALTI_ORIGINS[khaltiEnv]);
+
+  const admin = readKeyList(env, 'GATEWAY_ADMIN_KEYS');
+  const client = readKeyList(env, 'GATEWAY_CLIENT_KEYS');
+  const shared = admin.find((key) => client.includes(key));
+  if (shared) throw new ConfigError('GATEWAY_CLIENT_KEYS', 'a key may not also be an admin key');
+  let generated = false;
+  if (admin.length === 0 && client.length === 0) {
+    if (!embedded) {
+      throw new ConfigError(
+        'GATEWAY_ADMIN_KEYS',
+        `set it (and/or GATEWAY_CLIENT_KEYS) when KHALTI_ENV=${khaltiEnv}; only embedded mode generates keys`,
+      );
+    }
+    admin.push(generateApiKey('admin'));
+    client.push(generateApiKey('client'));
+    generated = true;
+  }
+
+  return {
+    port,
+    host: blankToUndefined(env.HOST) ?? '0.0.0.0',
+    publicUrl: readUrl(env, 'PUBLIC_URL'),
+    khalti: {
+      env: khaltiEnv,
+      baseUrl,
+      secretKey: secretKey ?? EMULATOR_DEFAULT_SECRET_KEY,
+      publicKey: blankToUndefined(env.KHALTI_PUBLIC_KEY) ?? (embedded ? EMULATOR_DEFAULT_PUBLIC_KEY : undefined),
+    },
+    database: { url: readDatabaseUrl(env) },
+    apiKeys: { admin, client, generated },
+    reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
+    production: env.NODE_ENV === 'production',
+  };
+}
+
+export function generateApiKey(role: 'admin' | 'client'): string {
+  return `kg_${role}_${randomBytes(24).toString('base64url')}`;
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = blankToUndefined(env[name]);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readKhaltiEnv(env: Env): KhaltiEnv {
+  const raw = blankToUndefined(env.KHALTI_ENV) ?? 'embedded';
+  if (raw === 'embedded' || raw === 'sandbox' || raw === 'production') return raw;
+  throw new ConfigError('KHALTI_ENV', `must be embedded, sandbox or production, got "${raw}"`);
+}
+
+/** An http(s) origin (optionally with a path), returned without a trailing slash. */
+function readUrl(env: Env, name: string): string | undefined {
+  const raw = blankToUndefined(env[name]);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.search || url.hash) throw new ConfigError(name, 'must not carry a query string or fragment');
+  return raw.replace(/\/+$/, '');
+}
+
+function readKeyList(env: Env, name: string): string[] {
+  const raw = blankToUndefined(env[name]);
+  if (raw === undefined) return [];
+  const keys = raw
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  keys.forEach((key, index) => {
+    // Never print the key itself: say which one (by position) is wrong.
+    if (key.length < MIN_API_KEY_LENGTH) {
+      throw new ConfigError(name, `key #${index + 1} is shorter than ${MIN_API_KEY_LENGTH} characters`);
+    }
+    if (/\s/.test(key)) throw new ConfigError(name, `key #${index + 1} contains whitespace`);
+  });
+  return keys;
+}
+
+function readDatabaseUrl(env: Env): string {
+  const raw = blankToUndefined(env.DATABASE_URL) ?? DEFAULT_DATABASE_URL;
+  if (raw === ':memory:') return raw;
+  if (raw.startsWith('file:') && raw.length > 'file:'.length) return raw;
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    throw new ConfigError('DATABASE_URL', 'PostgreSQL is not supported yet; use file:PATH or :memory:');
+  }
+  throw new ConfigError('DATABASE_URL', 'must be file:PATH or :memory:');
+}

@@ -1,0 +1,201 @@
+/**
+ * A recording fake of Khalti for the client's tests: a node:http server on 127.0.0.1:0 that
+ * records every request (method, path, headers, body) and answers with scripted responses,
+ * including broken ones at the socket level.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query exactly as received. */
+  path: string;
+  /** Path without query. */
+  pathname: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** Raw body text. */
+  body: string;
+  /** Parsed JSON body, or undefined. */
+  json: unknown;
+}
+
+export type Reply =
+  /** A JSON answer. */
+  | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string> }
+  /** Any text (HTML error page, non-JSON). */
+  | { kind: 'text'; status?: number; body: string; contentType?: string }
+  /** Destroy the socket without answering (connection reset before headers). */
+  | { kind: 'destroy' }
+  /** Never answer; the client's headers timeout must fire. */
+  | { kind: 'hang' }
+  /** Headers announce the full length, half the body is sent, then nothing more (socket held). */
+  | { kind: 'half-body'; status?: number; body: string }
+  /** Headers announce the full length, half the body is sent, then the socket is destroyed. */
+  | { kind: 'half-body-close'; status?: number; body: string }
+  /** The body trickles out, each chunk in time for the body timeout but all of it too slow. */
+  | { kind: 'dribble'; status?: number; body: string; chunkDelayMs: number; chunkSize?: number }
+  /** No Content-Length, `Connection: close`: the body is cut short and the response ends "cleanly". */
+  | { kind: 'truncated'; status?: number; body: string }
+  /** Bytes that are not HTTP at all. */
+  | { kind: 'garbage' };
+
+export type Handler = (req: RecordedRequest) => Reply;
+
+export class FakeKhalti {
+  readonly requests: RecordedRequest[] = [];
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private queue: Reply[] = [];
+  private handler: Handler = () => ({ kind: 'json', status: 500, body: { detail: 'fake: no reply scripted' } });
+  private port = 0;
+
+  constructor() {
+    this.server = createServer((req, res) => void this.onRequest(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Replies for the next requests, in order; after them the handler answers. */
+  reply(...replies: Reply[]): this {
+    this.queue.push(...replies);
+    return this;
+  }
+
+  /** Answers every request the queue does not (replaces the previous handler). */
+  handle(handler: Handler): this {
+    this.handler = handler;
+    return this;
+  }
+
+  /** Forget requests, queued replies and the handler; drop open connections. */
+  reset(): void {
+    this.requests.length = 0;
+    this.queue = [];
+    this.handler = () => ({ kind: 'json', status: 500, body: { detail: 'fake: no reply scripted' } });
+    this.dropConnections();
+  }
+
+  dropConnections(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://fake');
+    let json: unknown;
+    try {
+      json = body ? JSON.parse(body) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      pathname: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+      json,
+    };
+    this.requests.push(recorded);
+    const reply = this.queue.shift() ?? this.handler(recorded);
+    this.send(reply, res);
+  }
+
+  private send(reply: Reply, res: ServerResponse): void {
+    const socket = res.socket!;
+    switch (reply.kind) {
+      case 'json': {
+        const text = JSON.stringify(reply.body);
+        res.writeHead(reply.status ?? 200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+          ...reply.headers,
+        });
+        res.end(text);
+        return;
+      }
+      case 'text':
+        res.writeHead(reply.status ?? 200, {
+          'content-type': reply.contentType ?? 'text/html; charset=utf-8',
+          'content-length': Buffer.byteLength(reply.body),
+        });
+        res.end(reply.body);
+        return;
+      case 'destroy':
+        socket.destroy();
+        return;
+      case 'hang':
+        return; // dropConnections() cleans up
+      case 'half-body':
+      case 'half-body-close': {
+        res.writeHead(reply.status ?? 200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(reply.body),
+        });
+        res.write(reply.body.slice(0, Math.floor(reply.body.length / 2)));
+        if (reply.kind === 'half-body-close') this.later(20, () => socket.destroy());
+        return;
+      }
+      case 'dribble': {
+        const size = reply.chunkSize ?? 1;
+        res.writeHead(reply.status ?? 200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(reply.body),
+        });
+        let offset = 0;
+        const tick = () => {
+          if (res.destroyed) return;
+          res.write(reply.body.slice(offset, offset + size));
+          offset += size;
+          if (offset >= reply.body.length) res.end();
+          else this.later(reply.chunkDelayMs, tick);
+        };
+        tick();
+        return;
+      }
+      case 'truncated':
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', connection: 'close' });
+        res.end(reply.body.slice(0, Math.floor(reply.body.length / 2)));
+        return;
+      case 'garbage':
+        socket.end('this is not HTTP at all\r\n\r\n');
+        return;
+    }
+  }
+}
+
+export async function startFake(): Promise<FakeKhalti> {
+  return new FakeKhalti().start();
+}

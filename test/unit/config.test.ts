@@ -1,0 +1,73 @@
+import { ConfigError, loadConfig } from '../../src/config';
+import { EMULATOR_DEFAULT_SECRET_KEY } from '../../src/sandbox/emulator.defaults';
+
+const ADMIN = 'admin-key-0123456789abcdef';
+const CLIENT = 'client-key-0123456789abcdef';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs embedded with nothing set: default port, SQLite file, emulator key, generated keys', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.khalti.env).toBe('embedded');
+    expect(config.khalti.baseUrl).toBeUndefined();
+    expect(config.khalti.secretKey).toBe(EMULATOR_DEFAULT_SECRET_KEY);
+    expect(config.database.url).toBe('file:./data/khalti-graphql.sqlite');
+    expect(config.apiKeys.generated).toBe(true);
+    expect(config.apiKeys.admin).toHaveLength(1);
+    expect(config.apiKeys.client).toHaveLength(1);
+    expect(config.apiKeys.admin[0]).not.toBe(config.apiKeys.client[0]);
+    expect(config.reconcileIntervalMs).toBe(15000);
+  });
+
+  it('never invents keys outside embedded mode', () => {
+    const error = configError({ KHALTI_ENV: 'sandbox', KHALTI_SECRET_KEY: 'live_secret_key_x' });
+    expect(error.variable).toBe('GATEWAY_ADMIN_KEYS');
+  });
+
+  it('uses configured keys and the origin the environment implies', () => {
+    const config = loadConfig({ KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ` ${CLIENT} ,` });
+    expect(config.khalti.baseUrl).toBe('https://khalti.com');
+    expect(config.apiKeys).toEqual({ admin: [ADMIN], client: [CLIENT], generated: false });
+  });
+
+  it('lets KHALTI_BASE_URL override the origin (tests point it at a fake)', () => {
+    const config = loadConfig({ KHALTI_ENV: 'sandbox', KHALTI_SECRET_KEY: 'k', KHALTI_BASE_URL: 'http://127.0.0.1:9999/', GATEWAY_CLIENT_KEYS: CLIENT });
+    expect(config.khalti.baseUrl).toBe('http://127.0.0.1:9999');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ KHALTI_ENV: 'staging' }, 'KHALTI_ENV'],
+    [{ KHALTI_ENV: 'sandbox', GATEWAY_ADMIN_KEYS: ADMIN }, 'KHALTI_SECRET_KEY'],
+    [{ KHALTI_BASE_URL: 'ftp://x' }, 'KHALTI_BASE_URL'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://localhost/test' }, 'DATABASE_URL'],
+    [{ GATEWAY_ADMIN_KEYS: 'short' }, 'GATEWAY_ADMIN_KEYS'],
+    [{ GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ADMIN }, 'GATEWAY_CLIENT_KEYS'],
+    [{ RECONCILE_INTERVAL_MS: '-5' }, 'RECONCILE_INTERVAL_MS'],
+    [{ RECONCILE_INTERVAL_MS: '10' }, 'RECONCILE_INTERVAL_MS'],
+  ])('stops on %j naming %s in one line', (env, variable) => {
+    const error = configError(env as Record<string, string>);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never echoes a key value in its error', () => {
+    const error = configError({ GATEWAY_ADMIN_KEYS: `${ADMIN},tiny-secret` });
+    expect(error.message).not.toContain('tiny-secret');
+    expect(error.message).toContain('#2');
+  });
+});
