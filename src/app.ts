@@ -1,0 +1,156 @@
+/**
+ * The composition root: config -> database, Khalti client, services, HTTP and WebSocket servers.
+ * main.ts and the tests build the gateway through createApp and nothing else.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Config } from './config';
+import { openDatabase } from './db/connection';
+import { AuditRepository } from './db/audit.repository';
+import { PaymentsRepository } from './db/payments.repository';
+import { RefundsRepository } from './db/refunds.repository';
+import { ApiKeys } from './graphql/api-keys';
+import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
+import { buildGatewaySchema } from './graphql/schema';
+import { graphiqlRouter } from './http/graphiql/graphiql.router';
+import { healthRouter } from './http/health.routes';
+import { RETURN_PATH, returnRouter } from './http/return.route';
+import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
+import { consoleLog, type Log } from './logger';
+import { AuditService } from './payments/audit.service';
+import { BanksService } from './payments/banks.service';
+import { InitiateService } from './payments/initiate.service';
+import { PaymentEvents } from './payments/payment-events';
+import { PaymentQueries } from './payments/payment-queries';
+import type { PaymentServices } from './payments/payment-services';
+import { PaymentStateService } from './payments/payment-state.service';
+import { Reconciler } from './payments/reconciler';
+import { RefundService } from './payments/refund.service';
+import { createEmulator, type Emulator } from './sandbox/emulator';
+
+export const SANDBOX_PATH = '/sandbox';
+
+export interface AppOptions {
+  log?: Log;
+  /** Tests drive the reconciler by hand (runOnce) when this is false. */
+  startReconciler?: boolean;
+  /** Overrides for the Khalti client (tests shorten timeouts). */
+  khalti?: Partial<Pick<KhaltiClientOptions, 'timeouts' | 'retries'>>;
+  now?: () => Date;
+}
+
+export interface App {
+  server: Server;
+  /** Loopback URL of the listening gateway. */
+  url: string;
+  /** Where buyers' browsers reach the gateway. */
+  publicUrl: string;
+  /** The Khalti origin the client talks to. */
+  khaltiBaseUrl: string;
+  services: PaymentServices;
+  reconciler: Reconciler;
+  /** The embedded emulator, in embedded mode. */
+  emulator: Emulator | null;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.log ?? consoleLog;
+  const now = options.now ?? (() => new Date());
+  const database = openDatabase(config.database.url);
+
+  // Listen first: with PORT=0 the URLs below depend on the port the system picked. Requests are
+  // answered once the handler is attached, before this function returns.
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+
+  const emulator =
+    config.khalti.env === 'embedded'
+      ? createEmulator({ secretKey: config.khalti.secretKey, publicUrl: `${publicUrl}${SANDBOX_PATH}` })
+      : null;
+  const khaltiBaseUrl = config.khalti.baseUrl ?? `${url}${SANDBOX_PATH}`;
+
+  const audit = new AuditService(new AuditRepository(database.db), now);
+  const khalti = new KhaltiClient({
+    baseUrl: khaltiBaseUrl,
+    secretKey: config.khalti.secretKey,
+    onCall: audit.recordUpstreamCall,
+    ...options.khalti,
+  });
+  const paymentsRepository = new PaymentsRepository(database.db);
+  const events = new PaymentEvents();
+  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, now);
+  const refunds = new RefundService(database.db, paymentsRepository, new RefundsRepository(database.db), khalti, state, audit, now);
+  const services: PaymentServices = {
+    initiate: new InitiateService(database.db, paymentsRepository, khalti, state, {
+      callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
+      firstLookupAfterMs: config.reconcileIntervalMs,
+      now,
+    }),
+    state,
+    queries: new PaymentQueries(paymentsRepository),
+    refunds,
+    audit,
+    events,
+    banks: new BanksService(khalti, now),
+    legacyStatus: khalti,
+    checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null },
+  };
+
+  const reconciler = new Reconciler(paymentsRepository, state, refunds, {
+    intervalMs: config.reconcileIntervalMs,
+    now,
+    onError: (error, pidx) => log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
+  const graphql = await startGraphqlServer({
+    httpServer: server,
+    schema: await buildGatewaySchema(events),
+    apiKeys: new ApiKeys(config.apiKeys),
+    services,
+    log,
+    production: config.production,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRouter(() => database.ping()));
+  if (emulator) app.use(SANDBOX_PATH, emulator.router);
+  app.use(returnRouter(state, log));
+  app.use(graphiqlRouter({ endpointPath: GRAPHQL_PATH }));
+  app.use(GRAPHQL_PATH, ...graphql.middleware);
+  server.on('request', app);
+
+  // A refund left REQUESTED by a process that died mid-call has an unknown outcome: settle, never resend.
+  const abandoned = refunds.markAbandonedUnknown();
+  if (abandoned > 0) log(`${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
+  if (options.startReconciler !== false) reconciler.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    server,
+    url,
+    publicUrl,
+    khaltiBaseUrl,
+    services,
+    reconciler,
+    emulator,
+    close() {
+      closing ??= (async () => {
+        await reconciler.stop();
+        await graphql.stop();
+        if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+        await khalti.close();
+        database.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Db } from './connection';
+import { auditLog, type AuditRow, type NewAuditRow } from './schema';
+
+/** Append-only access to the audit log: insert and read, nothing else (the table's triggers agree). */
+export class AuditRepository {
+  // Prepared once: the audit insert runs on every upstream call and status change.
+  private readonly insertStatement;
+
+  constructor(private readonly db: Db) {
+    this.insertStatement = db
+      .insert(auditLog)
+      .values({
+        at: sql.placeholder('at'),
+        kind: sql.placeholder('kind'),
+        operation: sql.placeholder('operation'),
+        pidx: sql.placeholder('pidx'),
+        actor: sql.placeholder('actor'),
+        httpStatus: sql.placeholder('httpStatus'),
+        durationMs: sql.placeholder('durationMs'),
+        detail: sql.placeholder('detail'),
+      })
+      .prepare();
+  }
+
+  insert(row: Omit<NewAuditRow, 'id'>): void {
+    this.insertStatement.run({
+      at: row.at,
+      kind: row.kind,
+      operation: row.operation,
+      pidx: row.pidx ?? null,
+      actor: row.actor ?? null,
+      httpStatus: row.httpStatus ?? null,
+      durationMs: row.durationMs ?? null,
+      detail: row.detail ?? null,
+    });
+  }
+
+  /** Newest first, keyset-paginated by id. */
+  page(options: { pidx?: string; beforeId?: number; limit: number }): AuditRow[] {
+    const conditions = [
+      options.pidx !== undefined ? eq(auditLog.pidx, options.pidx) : undefined,
+      options.beforeId !== undefined ? lt(auditLog.id, options.beforeId) : undefined,
+    ].filter((condition) => condition !== undefined);
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(auditLog.id))
+      .limit(options.limit)
+      .all();
+  }
+
+  count(pidx?: string): number {
+    const row = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(auditLog)
+      .where(pidx !== undefined ? eq(auditLog.pidx, pidx) : undefined)
+      .get();
+    return row?.n ?? 0;
+  }
+
+  /** Oldest first: the story of one payment. */
+  forPayment(pidx: string): AuditRow[] {
+    return this.db.select().from(auditLog).where(eq(auditLog.pidx, pidx)).orderBy(auditLog.id).all();
+  }
+}

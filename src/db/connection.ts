@@ -1,0 +1,61 @@
+/**
+ * Opens the SQLite database named by DATABASE_URL, sets the pragmas a payments store needs and
+ * applies the committed drizzle-kit migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface OpenDatabase {
+  db: Db;
+  sqlite: Database.Database;
+  /** True when the database answers a trivial query (readiness). */
+  ping(): boolean;
+  close(): void;
+}
+
+/** src/db and dist/db sit at the same depth, so the committed migrations are two levels up. */
+export const MIGRATIONS_FOLDER = resolve(__dirname, '..', '..', 'drizzle');
+
+export function sqlitePath(databaseUrl: string): string {
+  if (databaseUrl === ':memory:') return ':memory:';
+  if (databaseUrl.startsWith('file:')) return databaseUrl.slice('file:'.length);
+  throw new Error(`Unsupported DATABASE_URL scheme`);
+}
+
+export function openDatabase(databaseUrl: string): OpenDatabase {
+  const path = sqlitePath(databaseUrl);
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+
+  const sqlite = new Database(path);
+  // WAL lets readers run beside the one writer (and a second process on the same file);
+  // synchronous=FULL makes every committed transaction, audit rows included, survive power loss.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  // Another process holding the write lock is waited for rather than failing at once.
+  sqlite.pragma('busy_timeout = 5000');
+
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+
+  return {
+    db,
+    sqlite,
+    ping() {
+      try {
+        return sqlite.prepare('SELECT 1 AS ok').get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { and, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import type { Db } from './connection';
+import { payments, type NewPaymentRow, type PaymentRow } from './schema';
+
+export class PaymentsRepository {
+  constructor(private readonly db: Db) {}
+
+  byPidx(pidx: string): PaymentRow | undefined {
+    return this.db.select().from(payments).where(eq(payments.pidx, pidx)).get();
+  }
+
+  byPurchaseOrderId(purchaseOrderId: string): PaymentRow | undefined {
+    return this.db.select().from(payments).where(eq(payments.purchaseOrderId, purchaseOrderId)).get();
+  }
+
+  insert(row: NewPaymentRow): void {
+    this.db.insert(payments).values(row).run();
+  }
+
+  /**
+   * Compare-and-set on `version`: the write lands only if nobody else wrote the row since it was
+   * read. Returns false when it lost that race.
+   */
+  update(pidx: string, expectedVersion: number, changes: Partial<NewPaymentRow>): boolean {
+    const result = this.db
+      .update(payments)
+      .set({ ...changes, version: expectedVersion + 1 })
+      .where(and(eq(payments.pidx, pidx), eq(payments.version, expectedVersion)))
+      .run();
+    return result.changes === 1;
+  }
+
+  /** Newest first, keyset-paginated by (createdAt, pidx). */
+  page(options: { statuses?: string[]; before?: { createdAt: Date; pidx: string }; limit: number }): PaymentRow[] {
+    const before = options.before;
+    const conditions = [
+      options.statuses ? inArray(payments.status, options.statuses) : undefined,
+      before
+        ? sql`(${payments.createdAt} < ${before.createdAt.getTime()} OR (${payments.createdAt} = ${before.createdAt.getTime()} AND ${payments.pidx} < ${before.pidx}))`
+        : undefined,
+    ].filter((condition) => condition !== undefined);
+    return this.db
+      .select()
+      .from(payments)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(payments.createdAt), desc(payments.pidx))
+      .limit(options.limit)
+      .all();
+  }
+
+  count(statuses?: string[]): number {
+    const row = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(payments)
+      .where(statuses ? inArray(payments.status, statuses) : undefined)
+      .get();
+    return row?.n ?? 0;
+  }
+
+  /** Payments whose next reconciler lookup is due (next_lookup_at is null once nothing can change). */
+  dueForLookup(now: Date, limit: number): PaymentRow[] {
+    return this.db
+      .select()
+      .from(payments)
+      .where(and(isNotNull(payments.nextLookupAt), lte(payments.nextLookupAt, now)))
+      .orderBy(payments.nextLookupAt)
+      .limit(limit)
+      .all();
+  }
+}

@@ -1,0 +1,37 @@
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { Db } from './connection';
+import { refunds, type NewRefundRow, type RefundRow } from './schema';
+
+export class RefundsRepository {
+  constructor(private readonly db: Db) {}
+
+  byId(id: string): RefundRow | undefined {
+    return this.db.select().from(refunds).where(eq(refunds.id, id)).get();
+  }
+
+  byIdempotencyKey(key: string): RefundRow | undefined {
+    return this.db.select().from(refunds).where(eq(refunds.idempotencyKey, key)).get();
+  }
+
+  forPayment(pidx: string): RefundRow[] {
+    return this.db.select().from(refunds).where(eq(refunds.pidx, pidx)).orderBy(refunds.createdAt).all();
+  }
+
+  inStates(states: string[], pidx?: string): RefundRow[] {
+    const byState = inArray(refunds.state, states);
+    return this.db
+      .select()
+      .from(refunds)
+      .where(pidx !== undefined ? and(byState, eq(refunds.pidx, pidx)) : byState)
+      .orderBy(desc(refunds.createdAt))
+      .all();
+  }
+
+  insert(row: NewRefundRow): void {
+    this.db.insert(refunds).values(row).run();
+  }
+
+  update(id: string, changes: Partial<NewRefundRow>): void {
+    this.db.update(refunds).set(changes).where(eq(refunds.id, id)).run();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Drizzle tables. Money columns are integer paisa; times are integer epoch milliseconds.
+ * Only src/db/ and the services in src/payments/ touch these.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    pidx: text('pidx').primaryKey(),
+    purchaseOrderId: text('purchase_order_id').notNull(),
+    purchaseOrderName: text('purchase_order_name').notNull(),
+    /** paisa, as initiated */
+    amount: integer('amount').notNull(),
+    /** paisa, as Khalti's last lookup reported it */
+    totalAmount: integer('total_amount'),
+    status: text('status').notNull(),
+    transactionId: text('transaction_id'),
+    fee: integer('fee'),
+    refunded: integer('refunded', { mode: 'boolean' }).notNull().default(false),
+    /** paisa refunded by refunds that succeeded */
+    refundedAmount: integer('refunded_amount').notNull().default(0),
+    paymentUrl: text('payment_url').notNull(),
+    /** the merchant's own returnUrl, as given */
+    returnUrl: text('return_url').notNull(),
+    /** true when a banking mode was requested: Khalti's bank refunds need a mobile number */
+    bankPayment: integer('bank_payment', { mode: 'boolean' }).notNull().default(false),
+    /** sha256 of the canonical initiate input: same order + same fingerprint = the same payment */
+    requestFingerprint: text('request_fingerprint').notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    /** reconciler bookkeeping: when to look this payment up next, and how many times it has been */
+    nextLookupAt: integer('next_lookup_at', { mode: 'timestamp_ms' }),
+    lookupAttempts: integer('lookup_attempts').notNull().default(0),
+    /** bumped on every write, for compare-and-set updates */
+    version: integer('version').notNull().default(0),
+  },
+  (table) => [
+    uniqueIndex('payments_purchase_order_id_unique').on(table.purchaseOrderId),
+    index('payments_status_idx').on(table.status),
+    index('payments_next_lookup_idx').on(table.nextLookupAt),
+    index('payments_created_idx').on(table.createdAt),
+  ],
+);
+
+export const refunds = sqliteTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    pidx: text('pidx')
+      .notNull()
+      .references(() => payments.pidx),
+    /** paisa */
+    amount: integer('amount').notNull(),
+    /** true when the caller asked for "everything left" rather than an amount */
+    full: integer('full', { mode: 'boolean' }).notNull(),
+    mobile: text('mobile'),
+    state: text('state').notNull(),
+    detail: text('detail'),
+    idempotencyKey: text('idempotency_key'),
+    requestFingerprint: text('request_fingerprint').notNull(),
+    actor: text('actor'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [
+    index('refunds_pidx_idx').on(table.pidx),
+    uniqueIndex('refunds_idempotency_key_unique')
+      .on(table.idempotencyKey)
+      .where(sql`${table.idempotencyKey} IS NOT NULL`),
+  ],
+);
+
+/** Append-only: triggers in the migrations refuse UPDATE and DELETE. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    /** 'upstream' (a call to Khalti), 'status_change', 'refund' */
+    kind: text('kind').notNull(),
+    operation: text('operation').notNull(),
+    pidx: text('pidx'),
+    /** API key id of the caller (never the key), or 'system' / 'buyer' */
+    actor: text('actor'),
+    httpStatus: integer('http_status'),
+    durationMs: integer('duration_ms'),
+    /** JSON text, secrets redacted */
+    detail: text('detail'),
+  },
+  (table) => [index('audit_log_pidx_idx').on(table.pidx, table.id)],
+);
+
+export type PaymentRow = typeof payments.$inferSelect;
+export type NewPaymentRow = typeof payments.$inferInsert;
+export type RefundRow = typeof refunds.$inferSelect;
+export type NewRefundRow = typeof refunds.$inferInsert;
+export type AuditRow = typeof auditLog.$inferSelect;
+export type NewAuditRow = typeof auditLog.$inferInsert;

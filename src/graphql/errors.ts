@@ -1,0 +1,53 @@
+/**
+ * Top-level errors and their `extensions.code` (DESIGN section 3). Anything we did not mean to
+ * show is masked to INTERNAL_SERVER_ERROR with an id that also appears in the log line.
+ */
+import { randomUUID } from 'node:crypto';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { KhaltiAuthError, KhaltiError, KhaltiUnavailableError } from '../khalti/khalti.errors';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_AUTH'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+export function gatewayError(code: ErrorCode, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+/** Codes graphql-js and Apollo produce for requests that never reached a resolver. */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
+const OUR_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH', 'RATE_LIMITED']);
+
+export type ErrorLogger = (line: string) => void;
+
+export function createErrorFormatter(log: ErrorLogger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const path = formatted.path;
+
+    if (original instanceof KhaltiUnavailableError) {
+      return { message: `Khalti is unavailable (${original.reason}); nothing was changed, try again shortly.`, path, extensions: { code: 'UPSTREAM_UNAVAILABLE' } };
+    }
+    if (original instanceof KhaltiAuthError) {
+      log(`khalti rejected the gateway's secret key: ${original.detail}`);
+      return { message: "Khalti rejected the gateway's credentials; the operator must check KHALTI_SECRET_KEY.", path, extensions: { code: 'UPSTREAM_AUTH' } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && OUR_CODES.has(code) && !(original instanceof KhaltiError)) {
+      return { message: formatted.message, path, locations: formatted.locations, extensions: { code } };
+    }
+    if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+      return { message: formatted.message, locations: formatted.locations, path, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    const errorId = randomUUID();
+    const detail = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
+    log(`internal error ${errorId}: ${detail}`);
+    return { message: `Internal server error (id ${errorId}).`, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+  };
+}

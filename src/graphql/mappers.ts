@@ -1,0 +1,84 @@
+/** Domain rows -> GraphQL objects. The derived fields (paid, amountMismatch) come from status.rules. */
+import type { AuditRow, PaymentRow, RefundRow } from '../db/schema';
+import type { Bank as DomainBank } from '../khalti/khalti.types';
+import type { PaymentStatusChangeEvent } from '../payments/payment-events';
+import { hasAmountMismatch, isPaid } from '../payments/status.rules';
+import type { UserError as DomainUserError } from '../payments/user-error';
+import { AuditEntry, Bank, Payment, PaymentStatus, PaymentStatusChange, Refund, RefundState, StatusSource, UserError, UserErrorCode } from './types';
+
+export function toPayment(row: PaymentRow): Payment {
+  const status = row.status as PaymentStatus;
+  return Object.assign(new Payment(), {
+    pidx: row.pidx,
+    purchaseOrderId: row.purchaseOrderId,
+    purchaseOrderName: row.purchaseOrderName,
+    amount: row.amount,
+    totalAmount: row.totalAmount,
+    status,
+    paid: isPaid({ status, amount: row.amount, totalAmount: row.totalAmount }),
+    amountMismatch: hasAmountMismatch(row),
+    transactionId: row.transactionId,
+    fee: row.fee,
+    refunded: row.refunded,
+    refundedAmount: row.refundedAmount,
+    paymentUrl: row.paymentUrl,
+    returnUrl: row.returnUrl,
+    expiresAt: row.expiresAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  });
+}
+
+export function toRefund(row: RefundRow): Refund {
+  return Object.assign(new Refund(), {
+    id: row.id,
+    amount: row.amount,
+    mobile: row.mobile,
+    state: row.state as RefundState,
+    detail: row.detail,
+    createdAt: row.createdAt,
+  });
+}
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  return Object.assign(new AuditEntry(), {
+    id: String(row.id),
+    at: row.at,
+    kind: row.kind,
+    operation: row.operation,
+    pidx: row.pidx,
+    actor: row.actor,
+    httpStatus: row.httpStatus,
+    durationMs: row.durationMs,
+    detail: row.detail,
+  });
+}
+
+export function toBank(bank: DomainBank): Bank {
+  return Object.assign(new Bank(), {
+    idx: bank.idx,
+    name: bank.name,
+    shortName: bank.shortName,
+    logo: bank.logo,
+    swiftCode: bank.swiftCode,
+    hasEbanking: bank.hasEbanking,
+    hasMobileCheckout: bank.hasMobileCheckout,
+    hasMobileBanking: bank.hasMobileBanking,
+    hasCardPayment: bank.hasCardPayment,
+  });
+}
+
+export function toUserErrors(errors: DomainUserError[]): UserError[] {
+  return errors.map((error) => Object.assign(new UserError(), { field: error.field, message: error.message, code: error.code as UserErrorCode }));
+}
+
+export function toStatusChange(event: PaymentStatusChangeEvent): PaymentStatusChange {
+  return Object.assign(new PaymentStatusChange(), {
+    pidx: event.pidx,
+    previousStatus: event.previousStatus as PaymentStatus | null,
+    status: event.status as PaymentStatus,
+    source: event.source as StatusSource,
+    occurredAt: event.occurredAt,
+    payment: toPayment(event.payment),
+  });
+}

@@ -1,0 +1,42 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { CLIENT } from '../auth-checker';
+import type { GatewayContext } from '../context';
+import { toPayment, toUserErrors } from '../mappers';
+import { InitiatePaymentInput, InitiatePaymentPayload } from '../types';
+
+/** GraphQL nulls become absent fields: the domain does not distinguish them. */
+const orUndefined = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
+
+@Resolver()
+export class InitiatePaymentResolver {
+  @Authorized(CLIENT)
+  @Mutation(() => InitiatePaymentPayload, {
+    description:
+      'Starts a payment at Khalti. Send the buyer to paymentUrl; they come back to your returnUrl once the gateway has verified the ' +
+      'payment. The same input again for a purchaseOrderId returns the same payment.',
+  })
+  async initiatePayment(@Arg('input', () => InitiatePaymentInput) input: InitiatePaymentInput, @Ctx() { services }: GatewayContext): Promise<InitiatePaymentPayload> {
+    const customer = input.customerInfo;
+    const outcome = await services.initiate.initiate({
+      returnUrl: input.returnUrl,
+      websiteUrl: input.websiteUrl,
+      amount: input.amount,
+      purchaseOrderId: input.purchaseOrderId,
+      purchaseOrderName: input.purchaseOrderName,
+      customerInfo: customer
+        ? { name: orUndefined(customer.name), email: orUndefined(customer.email), phone: orUndefined(customer.phone) }
+        : undefined,
+      amountBreakdown: orUndefined(input.amountBreakdown)?.map(({ label, amount }) => ({ label, amount })),
+      productDetails: orUndefined(input.productDetails)?.map(({ identity, name, totalPrice, quantity, unitPrice }) => ({ identity, name, totalPrice, quantity, unitPrice })),
+      merchantExtra: orUndefined(input.merchantExtra)?.map(({ key, value }) => ({ key, value })),
+      modes: orUndefined(input.modes),
+      bank: orUndefined(input.bank),
+      ttl: orUndefined(input.ttl),
+    });
+    return Object.assign(new InitiatePaymentPayload(), {
+      payment: outcome.payment ? toPayment(outcome.payment) : null,
+      paymentUrl: outcome.payment?.paymentUrl ?? null,
+      userErrors: toUserErrors(outcome.userErrors),
+    });
+  }
+}

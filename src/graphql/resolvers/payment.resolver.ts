@@ -1,0 +1,92 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { KhaltiUnavailableError } from '../../khalti/khalti.errors';
+import type { PaymentStatus as DomainStatus } from '../../khalti/khalti.types';
+import { isFinal } from '../../payments/status.rules';
+import { ADMIN, CLIENT } from '../auth-checker';
+import type { GatewayContext } from '../context';
+import { toAuditEntry, toPayment, toRefund } from '../mappers';
+import { decodeCursor, encodeCursor, pageSize } from '../pagination';
+import { AuditEntry, Payment, PaymentConnection, PaymentEdge, PaymentStatus, Refund } from '../types';
+
+interface PaymentCursor {
+  c: number;
+  p: string;
+}
+const isPaymentCursor = (value: unknown): value is PaymentCursor =>
+  typeof value === 'object' && value !== null && typeof (value as PaymentCursor).c === 'number' && typeof (value as PaymentCursor).p === 'string';
+
+@Resolver(() => Payment)
+export class PaymentResolver {
+  @Authorized(CLIENT)
+  @Query(() => Payment, {
+    nullable: true,
+    description:
+      'A payment this gateway initiated; null for any other pidx (and then Khalti is not asked). While the status is not final ' +
+      'it is refreshed from Khalti\'s lookup first; if Khalti cannot answer, the stored record is returned.',
+  })
+  async payment(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Promise<Payment | null> {
+    const row = services.state.get(pidx);
+    if (!row) return null;
+    if (isFinal(row.status as DomainStatus)) return toPayment(row);
+    try {
+      const outcome = await services.state.refresh(pidx, 'LOOKUP');
+      return toPayment(outcome?.payment ?? row);
+    } catch (error) {
+      // A read must not fail because Khalti is down: the stored (non-final, so never "paid") record is still true.
+      if (error instanceof KhaltiUnavailableError) return toPayment(services.state.get(pidx) ?? row);
+      throw error;
+    }
+  }
+
+  @Authorized(CLIENT)
+  @Mutation(() => Payment, {
+    nullable: true,
+    description: 'Looks the payment up at Khalti now and records what it says. Null for a pidx this gateway never initiated.',
+  })
+  async verifyPayment(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Promise<Payment | null> {
+    const outcome = await services.state.refresh(pidx, 'LOOKUP');
+    return outcome ? toPayment(outcome.payment) : null;
+  }
+
+  @Authorized(ADMIN)
+  @Query(() => PaymentConnection, { description: 'Payments, newest first. Admin only.' })
+  payments(
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after: string | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first: number | null,
+    @Arg('status', () => PaymentStatus, { nullable: true, description: 'Only payments in this status.' }) status: PaymentStatus | null,
+    @Ctx() { services }: GatewayContext,
+  ): PaymentConnection {
+    const size = pageSize(first);
+    const cursor = after ? decodeCursor(after, isPaymentCursor) : undefined;
+    const page = services.queries.page({
+      status: status ?? undefined,
+      first: size,
+      after: cursor ? { createdAt: new Date(cursor.c), pidx: cursor.p } : undefined,
+    });
+    const edges = page.rows.map((row) =>
+      Object.assign(new PaymentEdge(), { cursor: encodeCursor({ c: row.createdAt.getTime(), p: row.pidx }), node: toPayment(row) }),
+    );
+    return Object.assign(new PaymentConnection(), {
+      edges,
+      totalCount: page.totalCount,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: Boolean(after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    });
+  }
+
+  @Authorized(ADMIN)
+  @FieldResolver(() => [Refund])
+  refunds(@Root() payment: Payment, @Ctx() { services }: GatewayContext): Refund[] {
+    return services.refunds.forPayment(payment.pidx).map(toRefund);
+  }
+
+  @Authorized(ADMIN)
+  @FieldResolver(() => [AuditEntry])
+  auditLog(@Root() payment: Payment, @Ctx() { services }: GatewayContext): AuditEntry[] {
+    return services.audit.forPayment(payment.pidx).map(toAuditEntry);
+  }
+}

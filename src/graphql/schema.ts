@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { PaymentEvents } from '../payments/payment-events';
+import { actorMiddleware } from './actor.middleware';
+import { authChecker } from './auth-checker';
+import { AuditLogResolver } from './resolvers/audit-log.resolver';
+import { BanksResolver } from './resolvers/banks.resolver';
+import { CheckoutConfigResolver } from './resolvers/checkout-config.resolver';
+import { InitiatePaymentResolver } from './resolvers/initiate-payment.resolver';
+import { PaymentStatusSubscriptionResolver } from './resolvers/payment-status.subscription';
+import { PaymentResolver } from './resolvers/payment.resolver';
+import { RefundResolver } from './resolvers/refund.resolver';
+import { TransactionStatusResolver } from './resolvers/transaction-status.resolver';
+
+export const RESOLVERS = [
+  PaymentResolver,
+  InitiatePaymentResolver,
+  RefundResolver,
+  BanksResolver,
+  TransactionStatusResolver,
+  AuditLogResolver,
+  CheckoutConfigResolver,
+  PaymentStatusSubscriptionResolver,
+] as const;
+
+export function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    pubSub: events.pubsub,
+    authChecker,
+    globalMiddlewares: [actorMiddleware],
+    // Validation happens in the services so that problems come back as userErrors.
+    validate: false,
+  });
+}

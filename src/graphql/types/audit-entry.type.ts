@@ -1,0 +1,56 @@
+import { DateTimeResolver } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType('AuditEntry', {
+  description:
+    'One row of the append-only audit log: a call to Khalti, a status change or a refund. Entries are never ' +
+    'updated or deleted. Admin only.',
+})
+export class AuditEntry {
+  @Field(() => ID, { description: 'Identifier of the entry; entries are numbered in the order they were written.' })
+  id!: string;
+
+  @Field(() => DateTimeResolver, { description: 'When it happened.' })
+  at!: Date;
+
+  @Field(() => String, {
+    description: 'Kind of entry: `upstream` (a call to Khalti), `status_change` or `refund`.',
+  })
+  kind!: string;
+
+  @Field(() => String, {
+    description:
+      'What was done; for calls to Khalti the operation: `initiate`, `lookup`, `refund`, `banks` or `transactionStatus`.',
+  })
+  operation!: string;
+
+  @Field(() => String, { nullable: true, description: 'The payment concerned; null when none (e.g. a bank list call).' })
+  pidx!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Who caused it: the caller's API key id (never the key itself), `system` or `buyer`; null when not recorded.",
+  })
+  actor!: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'HTTP status Khalti answered with; null when no response arrived or the entry is not a call to Khalti.',
+  })
+  httpStatus!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How long the call to Khalti took, in milliseconds; null when the entry is not a call to Khalti.',
+  })
+  durationMs!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The specifics as JSON text (request, response, error, statuses before and after), with secrets redacted; ' +
+      'parse it with JSON.parse. Null when there is nothing more to say.',
+  })
+  detail!: string | null;
+}

@@ -1,0 +1,229 @@
+import { registerEnumType } from 'type-graphql';
+
+/**
+ * GraphQL enums. Every value equals its name, so a value read from the database or from
+ * src/khalti (e.g. the string 'COMPLETED') is the enum value itself.
+ */
+
+type ValueDescriptions<TEnum extends object> = Record<keyof TEnum, { description: string }>;
+
+export enum PaymentStatus {
+  INITIATED = 'INITIATED',
+  PENDING = 'PENDING',
+  COMPLETED = 'COMPLETED',
+  REFUNDED = 'REFUNDED',
+  PARTIALLY_REFUNDED = 'PARTIALLY_REFUNDED',
+  EXPIRED = 'EXPIRED',
+  USER_CANCELED = 'USER_CANCELED',
+  FAILED = 'FAILED',
+  UNKNOWN = 'UNKNOWN',
+}
+
+registerEnumType(PaymentStatus, {
+  name: 'PaymentStatus',
+  description:
+    "Where a payment stands, as Khalti's lookup last reported it. Deliver the goods only when " +
+    '`Payment.paid` is true (status COMPLETED and the amount Khalti reports equals the amount ' +
+    'initiated); never on a status read from the return redirect or guessed.',
+  valuesConfig: {
+    INITIATED: {
+      description:
+        'Created at Khalti; the buyer has not paid yet. Do not deliver: send the buyer to ' +
+        '`paymentUrl`, or wait.',
+    },
+    PENDING: {
+      description:
+        'Khalti is still processing the payment. Hold the order: neither deliver nor cancel. ' +
+        'The gateway keeps looking it up and publishes the outcome.',
+    },
+    COMPLETED: {
+      description:
+        'Khalti reports the payment succeeded. Deliver only when `Payment.paid` is true as well ' +
+        '(a COMPLETED payment whose amount does not match has `amountMismatch` true and `paid` false).',
+    },
+    REFUNDED: {
+      description:
+        'The payment was refunded in full. Final. Do not deliver; if you already did, treat the ' +
+        'order as reversed.',
+    },
+    PARTIALLY_REFUNDED: {
+      description:
+        'The payment was completed and then refunded in part (see `Payment.refundedAmount`). ' +
+        '`paid` is false from here on: settle the order by your refund policy.',
+    },
+    EXPIRED: {
+      description:
+        'The payment link expired before the buyer paid. Final: do not deliver. To let the buyer ' +
+        'try again, initiate a new payment with a new purchaseOrderId.',
+    },
+    USER_CANCELED: {
+      description:
+        "The buyer canceled on Khalti's payment page. Final: do not deliver. To let the buyer " +
+        'try again, initiate a new payment with a new purchaseOrderId.',
+    },
+    FAILED: {
+      description: 'The payment failed. Final: do not deliver.',
+    },
+    UNKNOWN: {
+      description:
+        'Khalti reported a status this gateway does not recognise. Never success: hold the order ' +
+        'as for PENDING; the gateway keeps looking it up.',
+    },
+  } satisfies ValueDescriptions<typeof PaymentStatus>,
+});
+
+export enum PaymentMode {
+  KHALTI = 'KHALTI',
+  EBANKING = 'EBANKING',
+  MOBILE_BANKING = 'MOBILE_BANKING',
+  CONNECT_IPS = 'CONNECT_IPS',
+  SCT = 'SCT',
+}
+
+registerEnumType(PaymentMode, {
+  name: 'PaymentMode',
+  description:
+    "A way the buyer may pay on Khalti's payment page, offered through `InitiatePaymentInput.modes`.",
+  valuesConfig: {
+    KHALTI: { description: 'Khalti wallet.' },
+    EBANKING: {
+      description:
+        'Internet banking at a bank from `banks(type: EBANKING)`. Banking modes need an amount of at ' +
+        'least 10000 paisa (NPR 100), and refunds of bank payments need the buyer\'s mobile number.',
+    },
+    MOBILE_BANKING: {
+      description:
+        'Mobile banking at a bank from `banks(type: MOBILE_CHECKOUT)`. Banking modes need an amount ' +
+        'of at least 10000 paisa (NPR 100), and refunds of bank payments need the buyer\'s mobile number.',
+    },
+    CONNECT_IPS: { description: 'connectIPS bank transfer.' },
+    SCT: { description: 'SCT card.' },
+  } satisfies ValueDescriptions<typeof PaymentMode>,
+});
+
+export enum BankPaymentType {
+  EBANKING = 'EBANKING',
+  MOBILE_CHECKOUT = 'MOBILE_CHECKOUT',
+}
+
+registerEnumType(BankPaymentType, {
+  name: 'BankPaymentType',
+  description: 'Which of the bank lists Khalti publishes to read.',
+  valuesConfig: {
+    EBANKING: {
+      description: "Banks that offer internet banking (Khalti's `payment_type=ebanking`), for mode EBANKING.",
+    },
+    MOBILE_CHECKOUT: {
+      description:
+        "Banks that offer mobile banking checkout (Khalti's `payment_type=mobilecheckout`), for mode MOBILE_BANKING.",
+    },
+  } satisfies ValueDescriptions<typeof BankPaymentType>,
+});
+
+export enum StatusSource {
+  INITIATE = 'INITIATE',
+  LOOKUP = 'LOOKUP',
+  CALLBACK = 'CALLBACK',
+  RECONCILER = 'RECONCILER',
+  REFUND = 'REFUND',
+}
+
+registerEnumType(StatusSource, {
+  name: 'StatusSource',
+  description:
+    "What led the gateway to observe a status change. The status itself always comes from Khalti's " +
+    'lookup (or, for INITIATE, from creating the payment); the source only says what triggered it.',
+  valuesConfig: {
+    INITIATE: { description: 'The payment was just created by `initiatePayment`.' },
+    LOOKUP: { description: 'A caller asked: the `payment` query or the `verifyPayment` mutation looked it up.' },
+    CALLBACK: {
+      description:
+        "The buyer's browser came back through the gateway's return route, which looked the payment up " +
+        '(the query string of that redirect is never trusted).',
+    },
+    RECONCILER: { description: "The gateway's background reconciler looked the payment up." },
+    REFUND: { description: 'A refund through this gateway changed or settled the status (confirmed by lookup).' },
+  } satisfies ValueDescriptions<typeof StatusSource>,
+});
+
+export enum RefundState {
+  REQUESTED = 'REQUESTED',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  UNKNOWN = 'UNKNOWN',
+}
+
+registerEnumType(RefundState, {
+  name: 'RefundState',
+  description: 'Where a refund requested through this gateway stands.',
+  valuesConfig: {
+    REQUESTED: {
+      description: 'Recorded and being sent to Khalti. Wait for the outcome; do not request it again.',
+    },
+    SUCCEEDED: { description: 'Khalti confirmed the refund.' },
+    FAILED: { description: 'Khalti refused the refund; no money moved. `detail` says why.' },
+    UNKNOWN: {
+      description:
+        'The call to Khalti ended without a clear answer (e.g. a timeout). The gateway settles it by ' +
+        'looking the payment up, never by sending it again: do not request another refund for it; ' +
+        'check back later.',
+    },
+  } satisfies ValueDescriptions<typeof RefundState>,
+});
+
+export enum UserErrorCode {
+  BLANK = 'BLANK',
+  INVALID_URL = 'INVALID_URL',
+  INVALID_AMOUNT = 'INVALID_AMOUNT',
+  AMOUNT_TOO_SMALL = 'AMOUNT_TOO_SMALL',
+  AMOUNT_BREAKDOWN_MISMATCH = 'AMOUNT_BREAKDOWN_MISMATCH',
+  DUPLICATE_PURCHASE_ORDER = 'DUPLICATE_PURCHASE_ORDER',
+  NOT_REFUNDABLE = 'NOT_REFUNDABLE',
+  REFUND_EXCEEDS_BALANCE = 'REFUND_EXCEEDS_BALANCE',
+  KHALTI_REJECTED = 'KHALTI_REJECTED',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  INVALID_VALUE = 'INVALID_VALUE',
+}
+
+registerEnumType(UserErrorCode, {
+  name: 'UserErrorCode',
+  description:
+    'Why part of the input was rejected. Switch on this rather than on the message; fix the input ' +
+    'named by `UserError.field` and send again. Nothing was written.',
+  valuesConfig: {
+    BLANK: { description: 'A required field is missing or empty.' },
+    INVALID_URL: { description: 'Not a valid absolute URL (returnUrl, websiteUrl).' },
+    INVALID_AMOUNT: { description: 'Not a valid amount: amounts are positive whole numbers of paisa.' },
+    AMOUNT_TOO_SMALL: {
+      description:
+        "Below Khalti's minimum: 1000 paisa (NPR 10), or 10000 paisa (NPR 100) when a banking mode is requested.",
+    },
+    AMOUNT_BREAKDOWN_MISMATCH: { description: 'The amounts in `amountBreakdown` do not add up to `amount`.' },
+    DUPLICATE_PURCHASE_ORDER: {
+      description:
+        'This purchaseOrderId was already used for a payment with different fields. Repeating an ' +
+        'initiate with identical fields returns the existing payment; use a new purchaseOrderId for a new payment.',
+    },
+    NOT_REFUNDABLE: {
+      description:
+        'The payment cannot be refunded in its current state (e.g. it was never paid, is already fully ' +
+        'refunded, or an earlier refund of it is still unsettled).',
+    },
+    REFUND_EXCEEDS_BALANCE: {
+      description: 'The refund amount is more than what is left to refund of this payment.',
+    },
+    KHALTI_REJECTED: {
+      description: "Khalti rejected the request for a reason no other code covers; `message` carries Khalti's wording.",
+    },
+    IDEMPOTENCY_KEY_REUSED: {
+      description:
+        'This idempotencyKey was already used for a refund with different fields (pidx, amount or mobile). ' +
+        'Reuse a key only to replay the same request; use a new key for a new refund.',
+    },
+    INVALID_VALUE: {
+      description:
+        'A value is out of its allowed range or form (e.g. ttl, quantity, a merchantExtra key, an email, a refund mobile ' +
+        'number or idempotencyKey length); the message says which rule.',
+    },
+  } satisfies ValueDescriptions<typeof UserErrorCode>,
+});

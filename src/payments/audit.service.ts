@@ -1,0 +1,88 @@
+/**
+ * Writes the audit log: every upstream call (through the Khalti client's hook) and every status
+ * change and refund step. Rows are never updated or deleted.
+ */
+import type { AuditRepository } from '../db/audit.repository';
+import type { AuditRow } from '../db/schema';
+import type { KhaltiCallEvent, PaymentStatus } from '../khalti/khalti.types';
+import { currentActor } from './actor.context';
+import type { StatusSource } from './payment-events';
+
+export type AuditKind = 'upstream' | 'status_change' | 'refund';
+
+export interface AuditPage {
+  rows: AuditRow[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+export class AuditService {
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The Khalti client's hook. Its request and response arrive already redacted. */
+  readonly recordUpstreamCall = (event: KhaltiCallEvent): void => {
+    this.repository.insert({
+      at: event.startedAt,
+      kind: 'upstream',
+      operation: event.operation,
+      pidx: event.pidx ?? null,
+      actor: currentActor() ?? null,
+      httpStatus: event.httpStatus ?? null,
+      durationMs: Math.round(event.durationMs),
+      detail: JSON.stringify({
+        method: event.method,
+        path: event.path,
+        attempt: event.attempt,
+        transactionId: event.transactionId,
+        request: event.request,
+        response: event.response,
+        error: event.error,
+      }),
+    });
+  };
+
+  statusChange(change: {
+    pidx: string;
+    previousStatus: PaymentStatus | null;
+    status: PaymentStatus;
+    source: StatusSource;
+    at: Date;
+    detail?: Record<string, unknown>;
+  }): void {
+    this.repository.insert({
+      at: change.at,
+      kind: 'status_change',
+      operation: change.source,
+      pidx: change.pidx,
+      actor: currentActor() ?? null,
+      detail: JSON.stringify({ from: change.previousStatus, to: change.status, ...change.detail }),
+    });
+  }
+
+  refundStep(step: { pidx: string; operation: string; detail: Record<string, unknown> }): void {
+    this.repository.insert({
+      at: this.now(),
+      kind: 'refund',
+      operation: step.operation,
+      pidx: step.pidx,
+      actor: currentActor() ?? null,
+      detail: JSON.stringify(step.detail),
+    });
+  }
+
+  forPayment(pidx: string): AuditRow[] {
+    return this.repository.forPayment(pidx);
+  }
+
+  page(options: { pidx?: string; afterId?: number; first: number }): AuditPage {
+    const rows = this.repository.page({ pidx: options.pidx, beforeId: options.afterId, limit: options.first + 1 });
+    return {
+      rows: rows.slice(0, options.first),
+      hasNextPage: rows.length > options.first,
+      totalCount: this.repository.count(options.pidx),
+    };
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * initiatePayment: validate, register the gateway's own /khalti/return with Khalti, store the
+ * merchant's returnUrl, store the payment. A purchaseOrderId names one payment: the same request
+ * again returns it, a different request for it is DUPLICATE_PURCHASE_ORDER.
+ */
+import type { Db } from '../db/connection';
+import type { PaymentsRepository } from '../db/payments.repository';
+import type { PaymentRow } from '../db/schema';
+import { immediately } from '../db/transaction';
+import type { KhaltiClient } from '../khalti/khalti.client';
+import { KhaltiRejectedError, KhaltiValidationError } from '../khalti/khalti.errors';
+import { classifyKhaltiMessage, initiateInputField, type KhaltiMessageKind } from '../khalti/khalti.field-names';
+import type { InitiateRequest } from '../khalti/khalti.types';
+import { fingerprint } from './fingerprint';
+import { usesBanking, validateInitiate, type InitiateInput } from './initiate.validation';
+import type { PaymentStateService } from './payment-state.service';
+import { userError, type UserError, type UserErrorCode } from './user-error';
+
+export interface InitiateOutcome {
+  payment: PaymentRow | null;
+  userErrors: UserError[];
+}
+
+export interface InitiateServiceOptions {
+  /** Where Khalti sends the buyer back: the gateway's /khalti/return. */
+  callbackUrl: () => string;
+  /** First reconciler lookup this long after initiation. */
+  firstLookupAfterMs: number;
+  now?: () => Date;
+}
+
+/** Our callback URL is not the caller's to fix: Khalti refusing it is a configuration fault. */
+export class CallbackUrlRejectedError extends Error {
+  constructor(messages: string[]) {
+    super(`Khalti rejected the gateway's return_url (check PUBLIC_URL): ${messages.join(' ')}`);
+    this.name = 'CallbackUrlRejectedError';
+  }
+}
+
+const CODE_FOR: Record<KhaltiMessageKind, UserErrorCode> = {
+  blank: 'BLANK',
+  invalid_url: 'INVALID_URL',
+  invalid_integer: 'INVALID_AMOUNT',
+  amount_too_small: 'AMOUNT_TOO_SMALL',
+  breakdown_mismatch: 'AMOUNT_BREAKDOWN_MISMATCH',
+  other: 'KHALTI_REJECTED',
+};
+
+export class InitiateService {
+  /** One initiate per purchaseOrderId at a time in this process; later ones wait and then see it. */
+  private readonly inFlight = new Map<string, Promise<InitiateOutcome>>();
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    private readonly payments: PaymentsRepository,
+    private readonly khalti: Pick<KhaltiClient, 'initiate'>,
+    private readonly state: PaymentStateService,
+    private readonly options: InitiateServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async initiate(raw: InitiateInput): Promise<InitiateOutcome> {
+    const input = normalize(raw);
+    const userErrors = validateInitiate(input);
+    if (userErrors.length) return { payment: null, userErrors };
+
+    const running = this.inFlight.get(input.purchaseOrderId);
+    if (running) {
+      await running.catch(() => undefined);
+      return this.initiate(raw);
+    }
+    const promise = this.initiateOnce(input).finally(() => this.inFlight.delete(input.purchaseOrderId));
+    this.inFlight.set(input.purchaseOrderId, promise);
+    return promise;
+  }
+
+  private async initiateOnce(input: InitiateInput): Promise<InitiateOutcome> {
+    const requestFingerprint = fingerprint(input);
+    const existing = this.payments.byPurchaseOrderId(input.purchaseOrderId);
+    if (existing) return this.repeated(existing, requestFingerprint);
+
+    let result;
+    try {
+      result = await this.khalti.initiate(toKhaltiRequest(input, this.options.callbackUrl()));
+    } catch (error) {
+      if (error instanceof KhaltiValidationError) return { payment: null, userErrors: mapKhaltiFieldErrors(error.fields) };
+      if (error instanceof KhaltiRejectedError) {
+        return { payment: null, userErrors: [userError(null, 'KHALTI_REJECTED', `Khalti refused the payment: ${error.detail}`)] };
+      }
+      throw error;
+    }
+
+    const now = this.now();
+    const row: PaymentRow = {
+      pidx: result.pidx,
+      purchaseOrderId: input.purchaseOrderId,
+      purchaseOrderName: input.purchaseOrderName,
+      amount: input.amount,
+      totalAmount: null,
+      status: 'INITIATED',
+      transactionId: null,
+      fee: null,
+      refunded: false,
+      refundedAmount: 0,
+      paymentUrl: result.paymentUrl,
+      returnUrl: input.returnUrl,
+      bankPayment: usesBanking(input),
+      requestFingerprint,
+      expiresAt: result.expiresAt,
+      createdAt: now,
+      updatedAt: now,
+      nextLookupAt: new Date(now.getTime() + this.options.firstLookupAfterMs),
+      lookupAttempts: 0,
+      version: 0,
+    };
+    const inserted = immediately(this.db, () => {
+      // Another process may have stored this order while Khalti answered us.
+      const raced = this.payments.byPurchaseOrderId(input.purchaseOrderId);
+      if (raced) return raced;
+      this.payments.insert(row);
+      return null;
+    });
+    if (inserted) return this.repeated(inserted, requestFingerprint);
+    this.state.recordInitiated(row);
+    return { payment: row, userErrors: [] };
+  }
+
+  private repeated(existing: PaymentRow, requestFingerprint: string): InitiateOutcome {
+    if (existing.requestFingerprint === requestFingerprint) return { payment: existing, userErrors: [] };
+    return {
+      payment: null,
+      userErrors: [
+        userError(
+          ['input', 'purchaseOrderId'],
+          'DUPLICATE_PURCHASE_ORDER',
+          `purchaseOrderId "${existing.purchaseOrderId}" was already used for a payment with different fields.`,
+        ),
+      ],
+    };
+  }
+}
+
+/** Trims text and drops empty optional parts, so that trivially different spellings are the same request. */
+function normalize(input: InitiateInput): InitiateInput {
+  const text = (value: string | undefined) => (value === undefined ? undefined : value.trim());
+  const customerInfo = input.customerInfo
+    ? { name: text(input.customerInfo.name) || undefined, email: text(input.customerInfo.email) || undefined, phone: text(input.customerInfo.phone) || undefined }
+    : undefined;
+  return {
+    returnUrl: input.returnUrl.trim(),
+    websiteUrl: input.websiteUrl.trim(),
+    amount: input.amount,
+    purchaseOrderId: input.purchaseOrderId.trim(),
+    purchaseOrderName: input.purchaseOrderName.trim(),
+    customerInfo: customerInfo && Object.values(customerInfo).some((value) => value !== undefined) ? customerInfo : undefined,
+    amountBreakdown: input.amountBreakdown?.length ? input.amountBreakdown.map((item) => ({ label: item.label.trim(), amount: item.amount })) : undefined,
+    productDetails: input.productDetails?.length ? input.productDetails : undefined,
+    merchantExtra: input.merchantExtra?.length ? input.merchantExtra : undefined,
+    modes: input.modes?.length ? [...new Set(input.modes)] : undefined,
+    bank: input.bank,
+    ttl: input.ttl,
+  };
+}
+
+function toKhaltiRequest(input: InitiateInput, callbackUrl: string): InitiateRequest {
+  return {
+    ...input,
+    returnUrl: callbackUrl,
+    merchantExtra: input.merchantExtra ? Object.fromEntries(input.merchantExtra.map(({ key, value }) => [key, value])) : undefined,
+  };
+}
+
+function mapKhaltiFieldErrors(fields: Record<string, string[]>): UserError[] {
+  const errors: UserError[] = [];
+  for (const [wireField, messages] of Object.entries(fields)) {
+    if (wireField === 'return_url') throw new CallbackUrlRejectedError(messages);
+    const ours = initiateInputField(wireField);
+    for (const message of messages) {
+      const kind = classifyKhaltiMessage(message);
+      const field = kind === 'breakdown_mismatch' ? 'amountBreakdown' : ours;
+      errors.push(userError(field ? ['input', field] : ['input'], CODE_FOR[kind], message));
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,24 @@
+/** A problem the caller can fix in its input. Returned in payloads, never thrown. */
+export type UserErrorCode =
+  | 'BLANK'
+  | 'INVALID_URL'
+  | 'INVALID_AMOUNT'
+  | 'AMOUNT_TOO_SMALL'
+  | 'AMOUNT_BREAKDOWN_MISMATCH'
+  | 'DUPLICATE_PURCHASE_ORDER'
+  | 'NOT_REFUNDABLE'
+  | 'REFUND_EXCEEDS_BALANCE'
+  | 'KHALTI_REJECTED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'INVALID_VALUE';
+
+export interface UserError {
+  /** Path to the input field, e.g. ['input', 'amount']; null when it concerns the input as a whole. */
+  field: string[] | null;
+  message: string;
+  code: UserErrorCode;
+}
+
+export function userError(field: string[] | null, code: UserErrorCode, message: string): UserError {
+  return { field, code, message };
+}

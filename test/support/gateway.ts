@@ -1,0 +1,86 @@
+/**
+ * Starts the real gateway through src/app.ts for integration and e2e tests: embedded emulator as
+ * Khalti, SQLite on disk in a temporary folder, loopback HTTP on a free port.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { createApp, type App, type AppOptions } from '../../src/app';
+import { loadConfig } from '../../src/config';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const CLIENT_KEY = 'test-client-key-0123456789abcdef';
+
+export interface TestGateway {
+  app: App;
+  dir: string;
+  databaseFile: string;
+  logs: string[];
+  /** POST a GraphQL operation; returns the parsed body. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
+  /** Calls one of the emulator's JSON test controls (under /sandbox/__control). */
+  control(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any>;
+  close(): Promise<void>;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+export async function startGateway(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-'));
+  const databaseFile = join(dir, 'gateway.sqlite');
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `file:${databaseFile}`,
+    GATEWAY_ADMIN_KEYS: ADMIN_KEY,
+    GATEWAY_CLIENT_KEYS: CLIENT_KEY,
+    ...env,
+  });
+  const logs: string[] = [];
+  const app = await createApp(config, {
+    log: (line) => logs.push(line),
+    startReconciler: false,
+    khalti: { timeouts: { connectMs: 1000, headersMs: 1500, bodyMs: 1500, totalMs: 2500 }, retries: { max: 1, baseDelayMs: 20 } },
+    ...options,
+  });
+
+  return {
+    app,
+    dir,
+    databaseFile,
+    logs,
+    async gql(query, variables, key = CLIENT_KEY) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (key) headers.authorization = `Bearer ${key}`;
+      const response = await request(`${app.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const body = (await response.body.json()) as GqlResult<any>;
+      return { ...body, status: response.statusCode };
+    },
+    async control(method, path, body) {
+      const response = await request(`${app.url}/sandbox/__control${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.body.text();
+      if (response.statusCode >= 400) throw new Error(`control ${method} ${path}: ${response.statusCode} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** API requests the embedded emulator received for a route (initiate, lookup, refund, banks, status). */
+export async function upstreamRequests(gateway: TestGateway, route: string): Promise<number> {
+  const log = (await gateway.control('GET', '/requests')) as { route: string }[] | { requests: { route: string }[] };
+  const entries = Array.isArray(log) ? log : log.requests;
+  return entries.filter((entry) => entry.route === route).length;
+}

@@ -1,0 +1,22 @@
+import { ApiKeys, keyIdOf } from '../../../src/graphql/api-keys';
+
+const admin = 'admin-key-0123456789abcdef';
+const client = 'client-key-0123456789abcdef';
+const keys = new ApiKeys({ admin: [admin], client: [client] });
+
+describe('ApiKeys', () => {
+  it('knows callers by role and by a key id that does not reveal the key', () => {
+    expect(keys.authenticate(`Bearer ${admin}`)).toEqual({ caller: { role: 'admin', keyId: keyIdOf(admin) } });
+    expect(keys.authenticate(`bearer ${client}`)).toEqual({ caller: { role: 'client', keyId: keyIdOf(client) } });
+    expect(keyIdOf(admin)).not.toContain(admin.slice(0, 8));
+    expect(keyIdOf(admin)).not.toBe(keyIdOf(client));
+  });
+
+  it('tells a missing key from an invalid one', () => {
+    expect(keys.authenticate(undefined)).toEqual({ caller: null, problem: 'missing' });
+    expect(keys.authenticate('')).toEqual({ caller: null, problem: 'missing' });
+    expect(keys.authenticate(admin)).toEqual({ caller: null, problem: 'invalid' });
+    expect(keys.authenticate('Bearer nope-nope-nope-nope')).toEqual({ caller: null, problem: 'invalid' });
+    expect(keys.authenticate(`Key ${admin}`)).toEqual({ caller: null, problem: 'invalid' });
+  });
+});
