@@ -75,7 +75,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config.khalti.env === 'embedded'
       ? createEmulator({ secretKey: config.khalti.secretKey, publicUrl: `${publicUrl}${SANDBOX_PATH}` })
       : null;
-  const khaltiBaseUrl = config.khalti.baseUrl ?? `${url}${SANDBOX_PATH}`;
+  // The gateway reaches the embedded emulator over its own loopback listener, as it would reach
+  // Khalti: draining the public server at shutdown must not cut off the upstream that in-flight
+  // requests are still waiting on.
+  const upstream = emulator && !config.khalti.baseUrl ? await listenOnLoopback(emulator, SANDBOX_PATH) : null;
+  const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
   const audit = new AuditService(new AuditRepository(database.db), now);
   const khalti = new KhaltiClient({
@@ -148,9 +152,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await graphql.stop();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();
+        await upstream?.close();
         database.close();
       })();
       return closing;
     },
+  };
+}
+
+/** Serves the emulator on 127.0.0.1 at a port of its own, under the same path as on the public server. */
+async function listenOnLoopback(emulator: Emulator, path: string): Promise<{ url: string; close(): Promise<void> }> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(path, emulator.router);
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

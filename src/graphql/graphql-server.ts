@@ -55,6 +55,8 @@ export async function startGraphqlServer(options: {
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     introspection: !options.production,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -29,6 +29,8 @@ export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
+  /** Set by stop(): a pass in progress finishes the payment it is on and goes no further. */
+  private stopRequested = false;
   private readonly now: () => Date;
 
   constructor(
@@ -43,12 +45,14 @@ export class Reconciler {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopRequested = false;
     this.schedule();
   }
 
   /** Stops scheduling and waits for a pass in progress to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
@@ -76,11 +80,12 @@ export class Reconciler {
     const now = this.now();
     const due = this.payments.dueForLookup(now, this.options.batchSize ?? 50);
     for (const payment of due) {
-      if (this.stopped && this.timer === null && this.running === null) break;
+      if (this.stopRequested) return;
       await this.reconcile(payment);
     }
     const settleBefore = new Date(now.getTime() - this.options.intervalMs);
     for (const refund of this.refunds.unsettled(settleBefore)) {
+      if (this.stopRequested) return;
       await this.refunds.settle(refund.id).catch((error) => this.options.onError?.(error, refund.pidx));
     }
   }

@@ -52,7 +52,7 @@ export function subscribe<T = any>(httpUrl: string, key: string | null, query: s
             resolve(events.slice());
           } else if (errors.length > 0) {
             clearTimeout(timer);
-            reject(new Error(`subscription failed: ${JSON.stringify(errors, Object.getOwnPropertyNames(errors[0] ?? {}))}`));
+            reject(new Error(`subscription failed: ${errors.map(describe).join('; ')}`));
           } else waiters.push(check);
         };
         check();
@@ -78,4 +78,12 @@ export function connected(client: Client, timeoutMs = 5000): Promise<void> {
       reject(new Error(`socket closed: ${(event as { code?: number }).code}`));
     });
   });
+}
+
+/** graphql-ws reports GraphQL errors as arrays and socket problems as Errors or CloseEvents. */
+function describe(error: unknown): string {
+  if (Array.isArray(error)) return error.map(describe).join(', ');
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  if (error && typeof error === 'object' && 'code' in error) return `socket closed ${(error as { code: unknown }).code}`;
+  return String(error);
 }

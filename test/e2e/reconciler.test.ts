@@ -1,0 +1,84 @@
+/**
+ * The reconciler: payments whose buyer never came back are still learnt of, subscribers are
+ * told, and INITIATED payments are recorded EXPIRED after a last lookup past expires_at.
+ */
+import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
+import { AUDIT_LOG, PAYMENT, REFUND, STATUS_CHANGED } from '../support/operations';
+import { completed, initiated } from '../support/payments';
+import { connected, subscribe } from '../support/subscriptions';
+
+describe('the reconciler', () => {
+  let gateway: TestGateway;
+  let clock = Date.now();
+  const now = () => new Date(clock);
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+
+  beforeAll(async () => {
+    gateway = await startGateway({ RECONCILE_INTERVAL_MS: '1000' }, { now });
+  });
+  afterAll(() => gateway.close());
+
+  it('catches a payment whose buyer paid but never came back, and tells the subscriber', async () => {
+    const { pidx } = await initiated(gateway);
+    const events = subscribe(gateway.app.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
+    await connected(events.client);
+    await gateway.control('POST', `/payments/${pidx}/complete`, {});
+
+    // Not due yet: nothing is looked up.
+    await gateway.app.reconciler.runOnce();
+    expect(gateway.app.services.state.get(pidx)?.status).toBe('INITIATED');
+
+    advance(1001);
+    await gateway.app.reconciler.runOnce();
+    const [event] = await events.waitFor(1);
+    expect(event!.paymentStatusChanged).toMatchObject({ previousStatus: 'INITIATED', status: 'COMPLETED', source: 'RECONCILER', payment: { paid: true } });
+    await events.dispose();
+
+    // Final: no further lookups are scheduled.
+    expect(gateway.app.services.state.get(pidx)?.nextLookupAt).toBeNull();
+  });
+
+  it('backs off between lookups of a payment that stays pending', async () => {
+    const { pidx } = await initiated(gateway);
+    await gateway.control('POST', `/payments/${pidx}/pending`);
+    const gaps: number[] = [];
+    for (let pass = 0; pass < 4; pass += 1) {
+      const due = gateway.app.services.state.get(pidx)!.nextLookupAt!;
+      clock = Math.max(clock, due.getTime());
+      await gateway.app.reconciler.runOnce();
+      gaps.push(gateway.app.services.state.get(pidx)!.nextLookupAt!.getTime() - clock);
+    }
+    expect(gateway.app.services.state.get(pidx)?.status).toBe('PENDING');
+    for (let index = 1; index < gaps.length; index += 1) expect(gaps[index]!).toBeGreaterThan(gaps[index - 1]!);
+  });
+
+  it('records a never-paid payment EXPIRED after a last lookup past expires_at', async () => {
+    const { pidx } = await initiated(gateway, { ttl: 60 });
+    const payment = gateway.app.services.state.get(pidx)!;
+    clock = payment.expiresAt.getTime() + 10_000;
+    await gateway.app.reconciler.runOnce();
+    const read = await gateway.gql(PAYMENT, { pidx });
+    expect(read.data.payment).toMatchObject({ status: 'EXPIRED', paid: false });
+    const audit = await gateway.gql(AUDIT_LOG, { pidx, first: 20 }, ADMIN_KEY);
+    const nodes = audit.data.auditLog.edges.map((edge: any) => edge.node);
+    expect(nodes.filter((node: any) => node.kind === 'upstream' && node.operation === 'lookup').length).toBeGreaterThanOrEqual(1);
+    expect(nodes.find((node: any) => node.kind === 'status_change' && node.operation === 'RECONCILER')).toMatchObject({ actor: 'system' });
+  });
+
+  it('settles a refund left UNKNOWN once Khalti answers lookups again', async () => {
+    const { pidx } = await completed(gateway);
+    await gateway.control('POST', '/faults', { route: 'refund', kind: 'reset', phase: 'after' });
+    await gateway.control('POST', '/faults', { route: 'lookup', kind: 'status', status: 503, count: 4 });
+    const result = await gateway.gql(REFUND, { input: { pidx, amount: 500 } }, ADMIN_KEY);
+    expect(result.data.refund.refund.state).toBe('UNKNOWN');
+    await gateway.control('DELETE', '/faults');
+
+    advance(2000);
+    await gateway.app.reconciler.runOnce();
+    const refunds = gateway.app.services.refunds.forPayment(pidx);
+    expect(refunds.map((refund) => [refund.amount, refund.state])).toEqual([[500, 'SUCCEEDED']]);
+    expect(gateway.app.services.state.get(pidx)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 500 });
+  });
+});
