@@ -54,7 +54,7 @@ p{line-height:1.5}
 a{color:#5c2d91}
 `;
 
-function layout(title: string, content: string): string {
+export function layout(title: string, content: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -89,7 +89,7 @@ function orderSummary(record: PaymentRecord): string {
 </div>`;
 }
 
-function hint(): string {
+export function hint(): string {
   const first = TEST_KHALTI_IDS[0]!;
   const last = TEST_KHALTI_IDS[TEST_KHALTI_IDS.length - 1]!;
   return `<div class="hint">Test credentials: Khalti ID <code>${first}</code> to <code>${last}</code>,
@@ -183,6 +183,12 @@ that initiate's <code>payment_url</code> points to.</p>
 <a href="${esc(publicUrl)}/api/v5/bank/?payment_type=mobilecheckout">mobile checkout</a>.
 Test controls: <a href="${esc(publicUrl)}/__control/payments">payments</a>,
 <a href="${esc(publicUrl)}/__control/requests">request log</a>.</p>
+<h2>Try the payment page</h2>
+<form method="post" action="${esc(new URL(publicUrl).pathname.replace(/\/+$/, ''))}/demo">
+<label for="amount">Amount (Rs.)</label>
+<input id="amount" name="amount" inputmode="decimal" value="100" required>
+<button type="submit">Start a demo payment</button>
+</form>
 ${hint()}
 </div>`,
   );

@@ -7,6 +7,7 @@
  */
 import express from 'express';
 import { createApiRouter } from './emulator.api';
+import { createDemoRouter } from './emulator.demo';
 import { createControlRouter, createControls, type EmulatorControls } from './emulator.controls';
 import {
   DEFAULT_BANK_PAGE_SIZE,
@@ -67,6 +68,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   router.use(
     createPageRouter({ store, publicUrl: settings.publicUrl, mpinAttemptsBeforeLock: settings.mpinAttemptsBeforeLock }),
   );
+  router.use(createDemoRouter(ctx));
   return { router, controls };
 }
 
