@@ -21,13 +21,12 @@ export function createDemoRouter(ctx: HandlerContext): express.Router {
   let orders = 0;
 
   router.post('/demo', express.urlencoded({ extended: false, limit: '1kb' }), (req, res) => {
-    const rupees = Number(String(req.body?.amount ?? '100').replace(/,/g, ''));
+    const paisa = rupeesToPaisa(String(req.body?.amount ?? '100'));
     orders += 1;
     const result = initiate(ctx, {
       return_url: `${ctx.publicUrl}/demo/return`,
       website_url: `${ctx.publicUrl}/`,
-      // Rupees to paisa, rounded to the paisa: the page accepts "12.50".
-      amount: Number.isFinite(rupees) ? Math.round(rupees * 100) : 'invalid',
+      amount: paisa ?? 'invalid',
       purchase_order_id: `demo-${Date.now()}-${orders}`,
       purchase_order_name: `Demo order ${orders}`,
     });
@@ -68,4 +67,11 @@ they came through the buyer's browser. It looks the payment up instead.</p>
   });
 
   return router;
+}
+
+/** "1,300.5" -> 130050. Parsed as text, never through a float: money stays integer paisa. */
+export function rupeesToPaisa(text: string): number | null {
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(text.replace(/,/g, '').trim());
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }

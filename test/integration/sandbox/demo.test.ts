@@ -48,3 +48,15 @@ describe('demo payment from the index page', () => {
     expect(h.emulator.controls.payments()).toHaveLength(before);
   });
 });
+
+describe('rupeesToPaisa', () => {
+  it('converts text without floating point', () => {
+    const { rupeesToPaisa } = require('../../../src/sandbox/emulator.demo');
+    expect(rupeesToPaisa('0.29')).toBe(29);
+    expect(rupeesToPaisa('1,300.5')).toBe(130050);
+    expect(rupeesToPaisa('100')).toBe(10000);
+    expect(rupeesToPaisa('1.234')).toBeNull();
+    expect(rupeesToPaisa('-5')).toBeNull();
+    expect(rupeesToPaisa('abc')).toBeNull();
+  });
+});
