@@ -1,36 +1,16 @@
 /**
- * The GraphQL documents the benchmark sends. They ask for what a shop's client would ask for (the
- * same selections as test/support/operations.ts), kept here so the bench does not depend on test code.
+ * The GraphQL documents the benchmark sends: the example operations committed for client
+ * developers (examples/operations), i.e. what a shop's client actually sends.
  */
-export const INITIATE = /* GraphQL */ `
-  mutation ($input: InitiatePaymentInput!) {
-    initiatePayment(input: $input) {
-      paymentUrl
-      payment { pidx status amount paid expiresAt paymentUrl returnUrl }
-      userErrors { field message code }
-    }
-  }
-`;
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-export const PAYMENT = /* GraphQL */ `
-  query ($pidx: ID!) {
-    payment(pidx: $pidx) { pidx purchaseOrderId status paid amount totalAmount amountMismatch transactionId fee refunded refundedAmount }
-  }
-`;
+const example = (name: string) => readFileSync(join(__dirname, '..', 'examples', 'operations', `${name}.graphql`), 'utf8');
 
-export const VERIFY = /* GraphQL */ `
-  mutation ($pidx: ID!) { verifyPayment(pidx: $pidx) { pidx status paid totalAmount amountMismatch } }
-`;
-
-export const REFUND = /* GraphQL */ `
-  mutation ($input: RefundInput!) {
-    refund(input: $input) {
-      refund { id amount mobile state detail }
-      payment { pidx status refundedAmount refunded }
-      userErrors { field message code }
-    }
-  }
-`;
+export const INITIATE = example('initiate-payment');
+export const PAYMENT = example('payment');
+export const VERIFY = example('verify-payment');
+export const REFUND = example('refund');
 
 /** A valid initiate input (Rs. 13, with a breakdown and customer info) for a given purchase order id. */
 export function orderInput(purchaseOrderId: string): Record<string, unknown> {

@@ -8,6 +8,7 @@ import express from 'express';
 import type { Config } from './config';
 import { openDatabase } from './db/connection';
 import { AuditRepository } from './db/audit.repository';
+import { InitiationsRepository } from './db/initiations.repository';
 import { PaymentsRepository } from './db/payments.repository';
 import { RefundsRepository } from './db/refunds.repository';
 import { ApiKeys } from './graphql/api-keys';
@@ -93,9 +94,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, now);
   const refunds = new RefundService(database.db, paymentsRepository, new RefundsRepository(database.db), khalti, state, audit, now);
   const services: PaymentServices = {
-    initiate: new InitiateService(database.db, paymentsRepository, khalti, state, {
+    initiate: new InitiateService(database.db, paymentsRepository, new InitiationsRepository(database.db), khalti, state, {
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
       firstLookupAfterMs: config.reconcileIntervalMs,
+      claimLeaseMs: khalti.totalTimeoutMs + 5000,
       now,
     }),
     state,

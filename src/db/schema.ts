@@ -73,6 +73,24 @@ export const refunds = sqliteTable(
   ],
 );
 
+/**
+ * One row per purchaseOrderId being initiated: the claim that makes "one Khalti payment per
+ * order" hold across requests and processes. A live lease means someone is talking to Khalti for
+ * this order right now; others wait for its outcome instead of starting a second payment.
+ */
+export const initiations = sqliteTable('initiations', {
+  purchaseOrderId: text('purchase_order_id').primaryKey(),
+  requestFingerprint: text('request_fingerprint').notNull(),
+  /** 'IN_FLIGHT' while a call to Khalti is under way, 'DONE' once the payment is stored, 'FAILED' when it may be retried */
+  state: text('state').notNull(),
+  pidx: text('pidx'),
+  /** Who holds the claim (process and request), for the audit trail and for diagnosing a crash */
+  owner: text('owner').notNull(),
+  /** An IN_FLIGHT claim past this moment was abandoned (its process died): it may be taken over */
+  leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
 /** Append-only: triggers in the migrations refuse UPDATE and DELETE. */
 export const auditLog = sqliteTable(
   'audit_log',
@@ -97,5 +115,6 @@ export type PaymentRow = typeof payments.$inferSelect;
 export type NewPaymentRow = typeof payments.$inferInsert;
 export type RefundRow = typeof refunds.$inferSelect;
 export type NewRefundRow = typeof refunds.$inferInsert;
+export type InitiationRow = typeof initiations.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
 export type NewAuditRow = typeof auditLog.$inferInsert;

@@ -26,3 +26,26 @@ export function decodeCursor<T>(cursor: string, isValid: (value: unknown) => val
   }
   throw gatewayError('BAD_USER_INPUT', 'after is not a cursor from this connection.');
 }
+
+/**
+ * A Relay connection from one page of rows: edges in order, pageInfo from the page and from
+ * whether the caller came with a cursor.
+ */
+export function toConnection<Row, Edge extends { cursor: string }, Connection>(
+  ConnectionType: new () => Connection,
+  page: { rows: Row[]; hasNextPage: boolean; totalCount: number },
+  after: string | null,
+  edgeOf: (row: Row) => Edge,
+): Connection {
+  const edges = page.rows.map(edgeOf);
+  return Object.assign(new ConnectionType() as object, {
+    edges,
+    totalCount: page.totalCount,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: Boolean(after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  }) as Connection;
+}

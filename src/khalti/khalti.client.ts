@@ -60,6 +60,8 @@ export const MAX_BANK_PAGES = 50;
 
 export class KhaltiClient {
   private readonly http: KhaltiHttp;
+  /** The longest one attempt of a call may take (the total deadline), for callers sizing leases. */
+  readonly totalTimeoutMs: number;
 
   constructor(options: KhaltiClientOptions) {
     const timeouts = { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts ?? {}) };
@@ -69,6 +71,7 @@ export class KhaltiClient {
     positiveInteger('retries.baseDelayMs', retries.baseDelayMs, true);
     const connections = options.connections ?? DEFAULT_CONNECTIONS;
     positiveInteger('connections', connections);
+    this.totalTimeoutMs = timeouts.totalMs;
     this.http = new KhaltiHttp({
       baseUrl: options.baseUrl,
       secretKey: options.secretKey,

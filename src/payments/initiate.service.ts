@@ -1,9 +1,13 @@
 /**
  * initiatePayment: validate, register the gateway's own /khalti/return with Khalti, store the
  * merchant's returnUrl, store the payment. A purchaseOrderId names one payment: the same request
- * again returns it, a different request for it is DUPLICATE_PURCHASE_ORDER.
+ * again returns it, a different request for it is DUPLICATE_PURCHASE_ORDER. A claim row per order
+ * (see db/schema.ts `initiations`) keeps concurrent requests, in this process or another, from
+ * starting two Khalti payments for one order.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
+import type { InitiationsRepository } from '../db/initiations.repository';
 import type { PaymentsRepository } from '../db/payments.repository';
 import type { PaymentRow } from '../db/schema';
 import { immediately } from '../db/transaction';
@@ -13,6 +17,7 @@ import { classifyKhaltiMessage, initiateInputField, type KhaltiMessageKind } fro
 import type { InitiateRequest } from '../khalti/khalti.types';
 import { fingerprint } from './fingerprint';
 import { usesBanking, validateInitiate, type InitiateInput } from './initiate.validation';
+import type { PaymentStatusChangeEvent } from './payment-events';
 import type { PaymentStateService } from './payment-state.service';
 import { userError, type UserError, type UserErrorCode } from './user-error';
 
@@ -26,6 +31,11 @@ export interface InitiateServiceOptions {
   callbackUrl: () => string;
   /** First reconciler lookup this long after initiation. */
   firstLookupAfterMs: number;
+  /**
+   * How long a claim on an order protects a call to Khalti. Longer than the client's total
+   * timeout, so a live call is never taken over; a claim older than this belongs to a dead process.
+   */
+  claimLeaseMs: number;
   now?: () => Date;
 }
 
@@ -54,6 +64,7 @@ export class InitiateService {
   constructor(
     private readonly db: Db,
     private readonly payments: PaymentsRepository,
+    private readonly initiations: InitiationsRepository,
     private readonly khalti: Pick<KhaltiClient, 'initiate'>,
     private readonly state: PaymentStateService,
     private readonly options: InitiateServiceOptions,
@@ -78,13 +89,27 @@ export class InitiateService {
 
   private async initiateOnce(input: InitiateInput): Promise<InitiateOutcome> {
     const requestFingerprint = fingerprint(input);
-    const existing = this.payments.byPurchaseOrderId(input.purchaseOrderId);
-    if (existing) return this.repeated(existing, requestFingerprint);
+    const owner = `${process.pid}:${randomUUID()}`;
+    // Leases run on the wall clock: they detect a process that died, whatever clock tests inject.
+    const waitUntil = Date.now() + this.options.claimLeaseMs + 1000;
+    for (;;) {
+      const claim = immediately(this.db, () => this.claim(input.purchaseOrderId, requestFingerprint, owner));
+      if (claim.kind === 'existing') return this.repeated(claim.payment, requestFingerprint);
+      if (claim.kind === 'conflict') return duplicateOrder(input.purchaseOrderId);
+      if (claim.kind === 'claimed') break;
+      // Someone (maybe another process) is talking to Khalti for this very request: wait for
+      // their payment rather than starting a second one.
+      if (Date.now() > waitUntil) throw new Error(`initiate of ${input.purchaseOrderId} is still in flight elsewhere`);
+      await sleep(50);
+    }
 
     let result;
     try {
       result = await this.khalti.initiate(toKhaltiRequest(input, this.options.callbackUrl()));
     } catch (error) {
+      // Nothing was stored, so the order is free to try again. If Khalti did create a payment
+      // we never heard of, its payment_url reached nobody: no buyer can pay it, and it expires.
+      this.initiations.finish(input.purchaseOrderId, owner, 'FAILED', null, this.now());
       if (error instanceof KhaltiValidationError) return { payment: null, userErrors: mapKhaltiFieldErrors(error.fields) };
       if (error instanceof KhaltiRejectedError) {
         return { payment: null, userErrors: [userError(null, 'KHALTI_REJECTED', `Khalti refused the payment: ${error.detail}`)] };
@@ -115,32 +140,63 @@ export class InitiateService {
       lookupAttempts: 0,
       version: 0,
     };
-    const inserted = immediately(this.db, () => {
-      // Another process may have stored this order while Khalti answered us.
-      const raced = this.payments.byPurchaseOrderId(input.purchaseOrderId);
-      if (raced) return raced;
-      this.payments.insert(row);
-      return null;
+    const stored = immediately(this.db, (): { raced: PaymentRow } | { event: PaymentStatusChangeEvent } => {
+      // Defence in depth: the claim should make this impossible, but a payment already stored
+      // for the order wins and ours is never handed out.
+      const existing = this.payments.byPurchaseOrderId(input.purchaseOrderId);
+      if (existing) return { raced: existing };
+      const event = this.state.insertInitiated(row);
+      this.initiations.finish(input.purchaseOrderId, owner, 'DONE', row.pidx, now);
+      return { event };
     });
-    if (inserted) return this.repeated(inserted, requestFingerprint);
-    this.state.recordInitiated(row);
+    if ('raced' in stored) return this.repeated(stored.raced, requestFingerprint);
+    this.state.publish(stored.event);
     return { payment: row, userErrors: [] };
+  }
+
+  /** Decides, inside one immediate transaction, whether this request may call Khalti for the order. */
+  private claim(purchaseOrderId: string, requestFingerprint: string, owner: string): Claim {
+    const payment = this.payments.byPurchaseOrderId(purchaseOrderId);
+    if (payment) return { kind: 'existing', payment };
+    const current = this.initiations.get(purchaseOrderId);
+    const now = Date.now();
+    if (current && current.state === 'IN_FLIGHT' && current.leaseUntil.getTime() > now) {
+      return current.requestFingerprint === requestFingerprint ? { kind: 'wait' } : { kind: 'conflict' };
+    }
+    this.initiations.claim({
+      purchaseOrderId,
+      requestFingerprint,
+      state: 'IN_FLIGHT',
+      pidx: null,
+      owner,
+      leaseUntil: new Date(now + this.options.claimLeaseMs),
+      updatedAt: new Date(now),
+    });
+    return { kind: 'claimed' };
   }
 
   private repeated(existing: PaymentRow, requestFingerprint: string): InitiateOutcome {
     if (existing.requestFingerprint === requestFingerprint) return { payment: existing, userErrors: [] };
-    return {
-      payment: null,
-      userErrors: [
-        userError(
-          ['input', 'purchaseOrderId'],
-          'DUPLICATE_PURCHASE_ORDER',
-          `purchaseOrderId "${existing.purchaseOrderId}" was already used for a payment with different fields.`,
-        ),
-      ],
-    };
+    return duplicateOrder(existing.purchaseOrderId);
   }
 }
+
+type Claim = { kind: 'existing'; payment: PaymentRow } | { kind: 'claimed' } | { kind: 'wait' } | { kind: 'conflict' };
+
+function duplicateOrder(purchaseOrderId: string): InitiateOutcome {
+  return {
+    payment: null,
+    userErrors: [
+      userError(
+        ['input', 'purchaseOrderId'],
+        'DUPLICATE_PURCHASE_ORDER',
+        `purchaseOrderId "${purchaseOrderId}" was already used for a payment with different fields.`,
+      ),
+    ],
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Trims text and drops empty optional parts, so that trivially different spellings are the same request. */
 function normalize(input: InitiateInput): InitiateInput {

@@ -105,10 +105,19 @@ export class PaymentStateService {
     return outcome;
   }
 
-  /** Records the status a freshly initiated payment starts in (one audit row, one event). */
-  recordInitiated(payment: PaymentRow): void {
+  /**
+   * Stores a freshly initiated payment with the audit row of the status it starts in, in the
+   * caller's transaction (so neither exists without the other). Returns the event to publish once
+   * that transaction has committed.
+   */
+  insertInitiated(payment: PaymentRow): PaymentStatusChangeEvent {
     const at = payment.createdAt;
+    this.payments.insert(payment);
     this.audit.statusChange({ pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', at });
-    this.events.publish({ pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', occurredAt: at, payment });
+    return { pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', occurredAt: at, payment };
+  }
+
+  publish(event: PaymentStatusChangeEvent): void {
+    this.events.publish(event);
   }
 }

@@ -61,6 +61,7 @@ export function layout(title: string, content: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${esc(title)} · Khalti emulator</title>
 <style>${CSS}</style>
 </head>

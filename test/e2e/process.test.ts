@@ -2,52 +2,11 @@
  * The gateway as a process, the way `npm start` runs it: start-up output, generated dev keys,
  * configuration errors, and a graceful shutdown that lets in-flight requests finish.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { request } from 'undici';
-
-const ROOT = resolve(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Running {
-  const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'development', ...env } });
-  let output = '';
-  const listeners: (() => void)[] = [];
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    listeners.splice(0).forEach((listener) => listener());
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    waitFor(pattern, timeoutMs = 20000) {
-      return new Promise((resolveMatch, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${pattern} in output:\n${output}`)), timeoutMs);
-        const check = () => {
-          const match = pattern.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolveMatch(match);
-          } else listeners.push(check);
-        };
-        check();
-      });
-    },
-  };
-}
+import { spawnGateway as start } from '../support/processes';
 
 describe('the gateway process', () => {
   let dir: string;

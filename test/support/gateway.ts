@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { controlClient, type Control } from './control';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const CLIENT_KEY = 'test-client-key-0123456789abcdef';
@@ -20,7 +21,7 @@ export interface TestGateway {
   /** POST a GraphQL operation; returns the parsed body. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
   /** Calls one of the emulator's JSON test controls (under /sandbox/__control). */
-  control(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any>;
+  control: Control;
   close(): Promise<void>;
 }
 
@@ -61,16 +62,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ap
       const body = (await response.body.json()) as GqlResult<any>;
       return { ...body, status: response.statusCode };
     },
-    async control(method, path, body) {
-      const response = await request(`${app.url}/sandbox/__control${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.body.text();
-      if (response.statusCode >= 400) throw new Error(`control ${method} ${path}: ${response.statusCode} ${text}`);
-      return text ? JSON.parse(text) : undefined;
-    },
+    control: controlClient(`${app.url}/sandbox`),
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { ADMIN } from '../auth-checker';
 import type { GatewayContext } from '../context';
 import { toAuditEntry } from '../mappers';
-import { decodeCursor, encodeCursor, pageSize } from '../pagination';
+import { decodeCursor, encodeCursor, pageSize, toConnection } from '../pagination';
 import { AuditEntryConnection, AuditEntryEdge } from '../types';
 
 const isAuditCursor = (value: unknown): value is { id: number } =>
@@ -21,16 +21,8 @@ export class AuditLogResolver {
     const size = pageSize(first);
     const cursor = after ? decodeCursor(after, isAuditCursor) : undefined;
     const page = services.audit.page({ pidx: pidx ?? undefined, afterId: cursor?.id, first: size });
-    const edges = page.rows.map((row) => Object.assign(new AuditEntryEdge(), { cursor: encodeCursor({ id: row.id }), node: toAuditEntry(row) }));
-    return Object.assign(new AuditEntryConnection(), {
-      edges,
-      totalCount: page.totalCount,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: Boolean(after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    });
+    return toConnection(AuditEntryConnection, page, after, (row) =>
+      Object.assign(new AuditEntryEdge(), { cursor: encodeCursor({ id: row.id }), node: toAuditEntry(row) }),
+    );
   }
 }

@@ -5,7 +5,7 @@ import { isFinal } from '../../payments/status.rules';
 import { ADMIN, CLIENT } from '../auth-checker';
 import type { GatewayContext } from '../context';
 import { toAuditEntry, toPayment, toRefund } from '../mappers';
-import { decodeCursor, encodeCursor, pageSize } from '../pagination';
+import { decodeCursor, encodeCursor, pageSize, toConnection } from '../pagination';
 import { AuditEntry, Payment, PaymentConnection, PaymentEdge, PaymentStatus, Refund } from '../types';
 
 interface PaymentCursor {
@@ -63,19 +63,9 @@ export class PaymentResolver {
       first: size,
       after: cursor ? { createdAt: new Date(cursor.c), pidx: cursor.p } : undefined,
     });
-    const edges = page.rows.map((row) =>
+    return toConnection(PaymentConnection, page, after, (row) =>
       Object.assign(new PaymentEdge(), { cursor: encodeCursor({ c: row.createdAt.getTime(), p: row.pidx }), node: toPayment(row) }),
     );
-    return Object.assign(new PaymentConnection(), {
-      edges,
-      totalCount: page.totalCount,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: Boolean(after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    });
   }
 
   @Authorized(ADMIN)

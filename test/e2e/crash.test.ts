@@ -1,0 +1,134 @@
+/**
+ * kill -9 at each step where money moves or a status changes, then a restart on the same
+ * database: no money moves twice, nothing is lost, and the audit log tells what happened.
+ * "Khalti" is an emulator in this test process, so it outlives the killed gateway.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
+import { ADMIN_KEY, CLIENT_KEY } from '../support/gateway';
+import { INITIATE, REFUND, VERIFY, orderInput } from '../support/operations';
+import { startGatewayProcess, type GatewayProcess } from '../support/processes';
+
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('crash consistency (kill -9 and restart)', () => {
+  let dir: string;
+  let databaseFile: string;
+  let khalti: RunningEmulator;
+  let env: Record<string, string>;
+  const running: GatewayProcess[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-crash-'));
+    databaseFile = join(dir, 'gateway.sqlite');
+    khalti = await startEmulator();
+    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '200' };
+  });
+  afterEach(() => khalti.control('DELETE', '/faults'));
+  afterAll(async () => {
+    for (const gateway of running) gateway.child.kill('SIGKILL');
+    await khalti?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const gateway = await startGatewayProcess(env);
+    running.push(gateway);
+    return gateway;
+  };
+
+  const query = <T>(sql: string, ...params: unknown[]): T[] => {
+    const db = new Database(databaseFile, { readonly: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+  const refundsOf = (pidx: string) => query<{ state: string; amount: number }>('SELECT state, amount FROM refunds WHERE pidx = ? ORDER BY created_at', pidx);
+  const paymentOf = (pidx: string) => query<{ status: string; refunded_amount: number }>('SELECT status, refunded_amount FROM payments WHERE pidx = ?', pidx)[0];
+  const story = (pidx: string) =>
+    query<{ kind: string; operation: string }>('SELECT kind, operation FROM audit_log WHERE pidx = ? ORDER BY id', pidx).map((row) => `${row.kind}:${row.operation}`);
+
+  const completedPayment = async (gateway: GatewayProcess): Promise<string> => {
+    const pidx = (await gateway.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    await khalti.control('POST', `/payments/${pidx}/complete`, {});
+    expect((await gateway.gql(VERIFY, { pidx }, CLIENT_KEY)).data.verifyPayment.status).toBe('COMPLETED');
+    return pidx;
+  };
+
+  it('refund: killed after the intent is recorded, before Khalti acted — settled FAILED, never resent', async () => {
+    const first = await start();
+    const pidx = await completedPayment(first);
+    await khalti.control('POST', '/faults', { route: 'refund', kind: 'latency', ms: 3000, phase: 'before' });
+    const refundsBefore = khalti.requests('refund');
+    void first.gql(REFUND, { input: { pidx, amount: 500 } }, ADMIN_KEY).catch(() => undefined);
+    await until('the refund intent', () => refundsOf(pidx).length === 1 && khalti.requests('refund') === refundsBefore + 1);
+    await first.kill9();
+    expect(refundsOf(pidx)).toEqual([{ state: 'REQUESTED', amount: 500 }]);
+
+    const second = await start();
+    await second.waitFor(/now UNKNOWN; the reconciler settles them by lookup/);
+    await until('the refund to settle', () => refundsOf(pidx)[0]?.state === 'FAILED');
+    expect(khalti.emulator.controls.payment(pidx)!.refunds).toEqual([]);
+    expect(khalti.requests('refund')).toBe(refundsBefore + 1);
+    expect(paymentOf(pidx)).toEqual({ status: 'COMPLETED', refunded_amount: 0 });
+    expect(story(pidx).filter((line) => line.startsWith('refund:'))).toEqual(['refund:refund_requested', 'refund:refund_outcome_unknown', 'refund:refund_settled_failed']);
+    await second.kill9();
+  });
+
+  it('refund: killed after Khalti refunded, before we recorded it — settled SUCCEEDED, never resent', async () => {
+    const first = await start();
+    const pidx = await completedPayment(first);
+    await khalti.control('POST', '/faults', { route: 'refund', kind: 'latency', ms: 3000, phase: 'after' });
+    const refundsBefore = khalti.requests('refund');
+    void first.gql(REFUND, { input: { pidx, amount: 500 } }, ADMIN_KEY).catch(() => undefined);
+    await until('Khalti to refund', () => khalti.emulator.controls.payment(pidx)!.refunds.length === 1);
+    await first.kill9();
+    expect(refundsOf(pidx)).toEqual([{ state: 'REQUESTED', amount: 500 }]);
+
+    const second = await start();
+    await until('the refund to settle', () => refundsOf(pidx)[0]?.state === 'SUCCEEDED');
+    await until('the status to follow', () => paymentOf(pidx)?.status === 'PARTIALLY_REFUNDED');
+    expect(paymentOf(pidx)).toEqual({ status: 'PARTIALLY_REFUNDED', refunded_amount: 500 });
+    expect(khalti.emulator.controls.payment(pidx)!.refunds.map((refund) => refund.amount)).toEqual([500]);
+    expect(khalti.requests('refund')).toBe(refundsBefore + 1);
+    expect(story(pidx)).toEqual(
+      expect.arrayContaining(['refund:refund_requested', 'refund:refund_outcome_unknown', 'refund:refund_succeeded', 'status_change:REFUND']),
+    );
+    await second.kill9();
+  });
+
+  it('status change: killed after Khalti answered the lookup, before our commit — recorded once after restart', async () => {
+    const first = await start();
+    const pidx = (await first.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    await khalti.control('POST', `/payments/${pidx}/complete`, {});
+    await khalti.control('POST', '/faults', { route: 'lookup', kind: 'latency', ms: 3000, phase: 'after' });
+    const lookupsBefore = khalti.requests('lookup');
+    void first.gql(VERIFY, { pidx }, CLIENT_KEY).catch(() => undefined);
+    await until('the lookup to reach Khalti', () => khalti.requests('lookup') > lookupsBefore);
+    await first.kill9();
+    expect(paymentOf(pidx)?.status).toBe('INITIATED');
+
+    await khalti.control('DELETE', '/faults');
+    const second = await start();
+    await Promise.all([second.gql(VERIFY, { pidx }, CLIENT_KEY), second.get(`/khalti/return?pidx=${pidx}`)]);
+    // The killed process's lookup left no row (it is written when the answer arrives); both of
+    // the new process's lookups did, and saw the same change, which is recorded once.
+    expect(story(pidx).filter((line) => line === 'upstream:lookup').length).toBeGreaterThanOrEqual(2);
+    expect(story(pidx).filter((line) => line.startsWith('status_change:'))).toEqual(['status_change:INITIATE', expect.stringMatching(/^status_change:(LOOKUP|CALLBACK|RECONCILER)$/)]);
+    expect(paymentOf(pidx)?.status).toBe('COMPLETED');
+    await second.kill9();
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Two gateway processes on one SQLite file, against one Khalti: an order is still initiated once,
+ * a status change is still one audit row, concurrent refunds still make one upstream call.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
+import { ADMIN_KEY, CLIENT_KEY } from '../support/gateway';
+import { INITIATE, REFUND, VERIFY, orderInput } from '../support/operations';
+import { startGatewayProcess, type GatewayProcess } from '../support/processes';
+
+describe('two gateway processes on one database', () => {
+  let dir: string;
+  let khalti: RunningEmulator;
+  let a: GatewayProcess;
+  let b: GatewayProcess;
+  let databaseFile: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-two-'));
+    databaseFile = join(dir, 'shared.sqlite');
+    khalti = await startEmulator();
+    const env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '600000' };
+    // Started one after the other: both apply the same migrations to the same file.
+    a = await startGatewayProcess(env);
+    b = await startGatewayProcess(env);
+  }, 60000);
+
+  afterAll(async () => {
+    for (const gateway of [a, b]) gateway?.child.kill('SIGKILL');
+    await khalti?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const statusChanges = (pidx: string): string[] => {
+    const db = new Database(databaseFile, { readonly: true });
+    try {
+      return db
+        .prepare("SELECT detail FROM audit_log WHERE pidx = ? AND kind = 'status_change' ORDER BY id")
+        .all(pidx)
+        .map((row: any) => JSON.parse(row.detail).to);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('initiates an order once when both processes receive it at the same moment', async () => {
+    const input = orderInput();
+    const before = khalti.requests('initiate');
+    const answers = await Promise.all([a, b, a, b, a, b, a, b].map((gateway) => gateway.gql(INITIATE, { input }, CLIENT_KEY)));
+    const pidxs = new Set(answers.map((answer) => answer.data.initiatePayment.payment.pidx));
+    const urls = new Set(answers.map((answer) => answer.data.initiatePayment.paymentUrl));
+    expect(pidxs.size).toBe(1);
+    expect(urls.size).toBe(1);
+    expect(khalti.requests('initiate')).toBe(before + 1);
+  });
+
+  it('records a status change once when both processes see it', async () => {
+    const input = orderInput();
+    const pidx = (await a.gql(INITIATE, { input }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    await khalti.control('POST', `/payments/${pidx}/complete`, {});
+    await Promise.all([
+      a.gql(VERIFY, { pidx }, CLIENT_KEY),
+      b.gql(VERIFY, { pidx }, CLIENT_KEY),
+      a.get(`/khalti/return?pidx=${pidx}`),
+      b.get(`/khalti/return?pidx=${pidx}`),
+      b.gql(VERIFY, { pidx }, CLIENT_KEY),
+      a.gql(VERIFY, { pidx }, CLIENT_KEY),
+    ]);
+    expect(statusChanges(pidx)).toEqual(['INITIATED', 'COMPLETED']);
+  });
+
+  it('sends one refund upstream when both processes are asked at once', async () => {
+    const input = orderInput();
+    const pidx = (await a.gql(INITIATE, { input }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    await khalti.control('POST', `/payments/${pidx}/complete`, {});
+    await b.gql(VERIFY, { pidx }, CLIENT_KEY);
+    const before = khalti.requests('refund');
+    const answers = await Promise.all([a, b, a, b, a, b].map((gateway) => gateway.gql(REFUND, { input: { pidx, amount: 1000 } }, ADMIN_KEY)));
+    const succeeded = answers.filter((answer) => answer.data.refund.refund?.state === 'SUCCEEDED');
+    expect(succeeded).toHaveLength(1);
+    expect(khalti.requests('refund')).toBe(before + 1);
+    expect(khalti.emulator.controls.payment(pidx)!.refunds.map((refund) => refund.amount)).toEqual([1000]);
+  });
+});
