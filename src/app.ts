@@ -123,6 +123,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     log,
     production: config.production,
+    introspection: config.graphql.introspection,
+    limits: config.graphql.limits,
+    rateLimits: config.graphql.rateLimits,
+    // The gateway's own pages (GraphiQL) are served from PUBLIC_URL; same-host is allowed anyway.
+    wsAllowedOrigins: [new URL(publicUrl).origin, ...config.graphql.wsAllowedOrigins],
   });
 
   const app = express();

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sandbox/emulator.defaults';
 import { KHALTI_ORIGINS } from './khalti/khalti.origins';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './graphql/rate-limit/rate-limiter';
 
 export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
 
@@ -30,6 +32,17 @@ export interface Config {
   };
   reconcileIntervalMs: number;
   production: boolean;
+  graphql: {
+    /** `__schema` / `__type` answered (GRAPHQL_INTROSPECTION; default: not in production). */
+    introspection: boolean;
+    limits: QueryLimits;
+    rateLimits: RateLimits;
+    /**
+     * Browser origins allowed to open the subscription WebSocket besides the gateway's own
+     * (PUBLIC_URL's origin and the host the request was addressed to); `*` allows any.
+     */
+    wsAllowedOrigins: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -48,6 +61,7 @@ export const DEFAULT_DATABASE_URL = 'file:./data/khalti-graphql.sqlite';
 export const MIN_API_KEY_LENGTH = 16;
 
 export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
   const port = readInt(env, 'PORT', 4000, 0, 65535);
   const khaltiEnv = readKhaltiEnv(env);
   const embedded = khaltiEnv === 'embedded';
@@ -90,7 +104,23 @@ export function loadConfig(env: Env = process.env): Config {
     database: { url: readDatabaseUrl(env) },
     apiKeys: { admin, client, generated },
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
-    production: env.NODE_ENV === 'production',
+    production,
+    graphql: {
+      introspection: readBoolean(env, 'GRAPHQL_INTROSPECTION', !production),
+      limits: {
+        maxTokens: readInt(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
+        maxDepth: readInt(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 2, 100),
+        maxAliases: readInt(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
+        maxRootFields: readInt(env, 'GRAPHQL_MAX_ROOT_FIELDS', DEFAULT_QUERY_LIMITS.maxRootFields, 1, 10_000),
+        maxCost: readInt(env, 'GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 10, 100_000_000),
+      },
+      rateLimits: {
+        perMinute: readInt(env, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.perMinute, 0, 1_000_000),
+        initiatePerMinute: readInt(env, 'RATE_LIMIT_INITIATE_PER_MINUTE', DEFAULT_RATE_LIMITS.initiatePerMinute, 0, 1_000_000),
+        refundPerMinute: readInt(env, 'RATE_LIMIT_REFUND_PER_MINUTE', DEFAULT_RATE_LIMITS.refundPerMinute, 0, 1_000_000),
+      },
+      wsAllowedOrigins: readOriginList(env, 'WS_ALLOWED_ORIGINS'),
+    },
   };
 }
 
@@ -110,6 +140,38 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = blankToUndefined(env[name])?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** Comma-separated http(s) origins (scheme, host, optional port; no path), or `*`. */
+function readOriginList(env: Env, name: string): string[] {
+  const raw = blankToUndefined(env[name]);
+  if (raw === undefined) return [];
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  return entries.map((entry) => {
+    if (entry === '*') return entry;
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new ConfigError(name, `"${entry}" is not an origin such as https://shop.example.com`);
+    }
+    const originOnly = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !originOnly) {
+      throw new ConfigError(name, `"${entry}" is not an origin such as https://shop.example.com (scheme and host, no path)`);
+    }
+    return url.origin;
+  });
 }
 
 function readKhaltiEnv(env: Env): KhaltiEnv {

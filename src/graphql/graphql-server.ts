@@ -1,51 +1,105 @@
 /**
  * Apollo Server over HTTP and graphql-ws over WebSocket, on the same /graphql path and schema,
- * with the same context (authentication included) for both.
+ * with the same context (authentication included), the same limits and rate limits
+ * (limits/operation-guard.ts) and the same error formatting for both.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type RequestHandler } from 'express';
-import type { GraphQLSchema } from 'graphql';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Log } from '../logger';
 import type { PaymentServices } from '../payments/payment-services';
 import type { ApiKeys } from './api-keys';
 import { buildContext, type GatewayContext } from './context';
 import { createErrorFormatter } from './errors';
+import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/operation-guard';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits/query-limits';
+import { stripSuggestions } from './limits/suggestions';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
 
 export const GRAPHQL_PATH = '/graphql';
 export const MAX_BODY_BYTES = 100 * 1024;
 
 export interface GraphqlServer {
-  middleware: RequestHandler[];
+  /** Mount in this order under GRAPHQL_PATH: body parser, its error handler, the limits precheck, Apollo. */
+  middleware: (RequestHandler | ErrorRequestHandler)[];
   /** Stops accepting sockets and operations, then closes what is open. */
   stop(): Promise<void>;
 }
 
-export async function startGraphqlServer(options: {
+export interface GraphqlServerOptions {
   httpServer: Server;
   schema: GraphQLSchema;
   apiKeys: ApiKeys;
   services: PaymentServices;
   log: Log;
+  /** NODE_ENV=production: no "Did you mean" suggestions in error messages. */
   production: boolean;
-}): Promise<GraphqlServer> {
-  const { httpServer, schema, apiKeys, services, log } = options;
-  const formatError = createErrorFormatter(log);
+  /** Whether `__schema` / `__type` are answered. Default: not in production. */
+  introspection?: boolean;
+  limits?: QueryLimits;
+  rateLimits?: RateLimits;
+  /**
+   * Browser origins allowed to open the WebSocket, besides the host the request was addressed to.
+   * `*` allows any. A handshake without an Origin header (not a browser) is always allowed.
+   */
+  wsAllowedOrigins?: readonly string[];
+  now?: () => number;
+}
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+export async function startGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
+  const { httpServer, schema, apiKeys, services, log, production } = options;
+  const guard = new OperationGuard({
+    schema,
+    limits: options.limits ?? DEFAULT_QUERY_LIMITS,
+    introspection: options.introspection ?? !production,
+    rateLimiter: new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
+  });
+  const formatError = gatewayErrorFormatter(createErrorFormatter(log), production);
+
+  const allowedOrigins = new Set(options.wsAllowedOrigins ?? []);
+  /**
+   * A message over maxPayload is the client's doing: ws already closes the socket with 1009; its
+   * 'error' event would only make graphql-ws log "Internal error ... check your implementation".
+   */
+  class GatewaySocket extends WebSocket {
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'error' && (args[0] as { code?: unknown } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        log(`websocket: a message over ${MAX_BODY_BYTES} bytes; socket closed (1009)`);
+        return true;
+      }
+      return super.emit(event, ...args);
+    }
+  }
+  const wsServer = new WebSocketServer<typeof GatewaySocket>({
+    WebSocket: GatewaySocket,
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    // The same size limit as an HTTP body: a bigger message closes the socket (1009).
+    maxPayload: MAX_BODY_BYTES,
+    // Cross-site WebSocket hijacking: a browser page from another origin is refused at the upgrade.
+    verifyClient: (info: { origin: string; req: IncomingMessage }, done: (allowed: boolean, code?: number, message?: string) => void) => {
+      if (originAllowed(info.origin, info.req.headers.host, allowedOrigins)) done(true);
+      else done(false, 403, 'Origin not allowed');
+    },
+  });
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
       // Unauthenticated sockets are refused in the handshake (graphql-ws closes them with 4403).
       onConnect: (ctx) => apiKeys.authenticate(ctx.connectionParams?.authorization).caller !== null,
-      context: (ctx): GatewayContext => buildContext(apiKeys, services, ctx.connectionParams?.authorization),
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const error of errors) log(`subscription error: ${error.message}`);
+      // Every operation on the socket goes through the same limits, validation and rate limits as HTTP.
+      onSubscribe: (ctx, _id, payload) => guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization)),
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return undefined;
+        const errors = result.errors.map(asRequestError).map((error) => formatError(error.toJSON(), error));
+        return { ...result, errors };
       },
     },
     wsServer,
@@ -57,8 +111,18 @@ export async function startGraphqlServer(options: {
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
-    introspection: !options.production,
+    // Introspection is governed by the guard's validation rules (the same on WebSocket); Apollo's
+    // own switch would add a second rule with an Apollo-specific message.
+    introspection: true,
+    validationRules: guard.validationRules,
+    parseOptions: guard.parseOptions,
+    // Apollo's defaults, spelled out: one operation per request, and no simple (CSRF-able) requests.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // Automatic persisted queries: no client here uses them, and they are one more way in.
+    persistedQueries: false,
     plugins: [
+      guard.apolloPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       {
@@ -77,6 +141,8 @@ export async function startGraphqlServer(options: {
   return {
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
+      bodyErrorHandler(MAX_BODY_BYTES),
+      guard.httpPrecheck(formatError),
       expressMiddleware(apollo, {
         context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization),
       }),
@@ -86,4 +152,42 @@ export async function startGraphqlServer(options: {
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
   };
+}
+
+/**
+ * errors.ts decides the code and masks the unexpected; on top of that: a rate-limited error keeps
+ * its retry hint, and production drops graphql-js's "Did you mean ...?" schema hints.
+ */
+function gatewayErrorFormatter(base: ErrorFormatter, production: boolean): ErrorFormatter {
+  return (formatted, error) => {
+    const result: GraphQLFormattedError = base(formatted, error);
+    const retryAfter = error instanceof GraphQLError ? error.extensions.retryAfterSeconds : undefined;
+    const extensions = result.extensions?.code === 'RATE_LIMITED' && typeof retryAfter === 'number' ? { ...result.extensions, retryAfterSeconds: retryAfter } : result.extensions;
+    return { ...result, message: production ? stripSuggestions(result.message) : result.message, ...(extensions ? { extensions } : {}) };
+  };
+}
+
+/**
+ * graphql-js reports bad variables (and other request problems found while executing) without a
+ * code or a path; Apollo calls them BAD_USER_INPUT over HTTP, and so does the WebSocket path.
+ */
+function asRequestError(error: GraphQLError): GraphQLError {
+  // Resolver errors always carry a path; request errors (variables, operation) never do.
+  if (error.path || error.extensions.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/** No Origin: not a browser. Otherwise the request's own host, or one of the allowed origins. */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (!origin) return true;
+  if (allowed.has('*')) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  if (host && parsed.host.toLowerCase() === host.toLowerCase()) return true;
+  return allowed.has(parsed.origin);
 }

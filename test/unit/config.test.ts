@@ -58,6 +58,18 @@ describe('loadConfig', () => {
     [{ GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ADMIN }, 'GATEWAY_CLIENT_KEYS'],
     [{ RECONCILE_INTERVAL_MS: '-5' }, 'RECONCILE_INTERVAL_MS'],
     [{ RECONCILE_INTERVAL_MS: '10' }, 'RECONCILE_INTERVAL_MS'],
+    [{ GRAPHQL_INTROSPECTION: 'yes' }, 'GRAPHQL_INTROSPECTION'],
+    [{ GRAPHQL_MAX_DEPTH: '1' }, 'GRAPHQL_MAX_DEPTH'],
+    [{ GRAPHQL_MAX_TOKENS: 'lots' }, 'GRAPHQL_MAX_TOKENS'],
+    [{ GRAPHQL_MAX_ALIASES: '-1' }, 'GRAPHQL_MAX_ALIASES'],
+    [{ GRAPHQL_MAX_ROOT_FIELDS: '0' }, 'GRAPHQL_MAX_ROOT_FIELDS'],
+    [{ GRAPHQL_MAX_COST: '1.5' }, 'GRAPHQL_MAX_COST'],
+    [{ RATE_LIMIT_PER_MINUTE: 'ten' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ RATE_LIMIT_INITIATE_PER_MINUTE: '-1' }, 'RATE_LIMIT_INITIATE_PER_MINUTE'],
+    [{ RATE_LIMIT_REFUND_PER_MINUTE: '2x' }, 'RATE_LIMIT_REFUND_PER_MINUTE'],
+    [{ WS_ALLOWED_ORIGINS: 'shop.example.com' }, 'WS_ALLOWED_ORIGINS'],
+    [{ WS_ALLOWED_ORIGINS: 'https://shop.example.com/checkout' }, 'WS_ALLOWED_ORIGINS'],
+    [{ WS_ALLOWED_ORIGINS: 'ftp://shop.example.com' }, 'WS_ALLOWED_ORIGINS'],
   ])('stops on %j naming %s in one line', (env, variable) => {
     const error = configError(env as Record<string, string>);
     expect(error.variable).toBe(variable);
@@ -69,5 +81,48 @@ describe('loadConfig', () => {
     const error = configError({ GATEWAY_ADMIN_KEYS: `${ADMIN},tiny-secret` });
     expect(error.message).not.toContain('tiny-secret');
     expect(error.message).toContain('#2');
+  });
+
+  describe('GraphQL hardening', () => {
+    it('defaults: introspection on outside production, limits and rate limits at their defaults, no extra origins', () => {
+      const config = loadConfig({});
+      expect(config.production).toBe(false);
+      expect(config.graphql).toEqual({
+        introspection: true,
+        limits: { maxTokens: 2000, maxDepth: 8, maxAliases: 15, maxRootFields: 10, maxCost: 5000 },
+        rateLimits: { perMinute: 600, initiatePerMinute: 120, refundPerMinute: 60 },
+        wsAllowedOrigins: [],
+      });
+    });
+
+    it('turns introspection off in production unless GRAPHQL_INTROSPECTION enables it', () => {
+      expect(loadConfig({ NODE_ENV: 'production' }).graphql.introspection).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).graphql.introspection).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: ' TRUE ' }).graphql.introspection).toBe(true);
+      expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).graphql.introspection).toBe(false);
+    });
+
+    it('reads the limits and rate limits, 0 turning a rate limit off', () => {
+      const config = loadConfig({
+        GRAPHQL_MAX_TOKENS: '500',
+        GRAPHQL_MAX_DEPTH: '6',
+        GRAPHQL_MAX_ALIASES: '0',
+        GRAPHQL_MAX_ROOT_FIELDS: '3',
+        GRAPHQL_MAX_COST: '900',
+        RATE_LIMIT_PER_MINUTE: '0',
+        RATE_LIMIT_INITIATE_PER_MINUTE: '30',
+        RATE_LIMIT_REFUND_PER_MINUTE: '5',
+      });
+      expect(config.graphql.limits).toEqual({ maxTokens: 500, maxDepth: 6, maxAliases: 0, maxRootFields: 3, maxCost: 900 });
+      expect(config.graphql.rateLimits).toEqual({ perMinute: 0, initiatePerMinute: 30, refundPerMinute: 5 });
+    });
+
+    it('reads WS_ALLOWED_ORIGINS as normalised origins, or *', () => {
+      expect(loadConfig({ WS_ALLOWED_ORIGINS: ' https://Shop.Example.com/ , http://localhost:3000,' }).graphql.wsAllowedOrigins).toEqual([
+        'https://shop.example.com',
+        'http://localhost:3000',
+      ]);
+      expect(loadConfig({ WS_ALLOWED_ORIGINS: '*' }).graphql.wsAllowedOrigins).toEqual(['*']);
+    });
   });
 });

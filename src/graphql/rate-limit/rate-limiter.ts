@@ -1,0 +1,155 @@
+/**
+ * Per-API-key rate limits, in memory: a token bucket per (key id, class). Every top-level field
+ * an operation selects (each alias counts: it is one more resolver run) takes one token from the
+ * key's general bucket; `initiatePayment` and `refund` also take one from a stricter bucket of
+ * their own. An operation takes all its tokens or none, before any resolver runs; one that cannot
+ * is answered with RATE_LIMITED and how long to wait.
+ *
+ * A bucket holds `perMinute` tokens and refills continuously at `perMinute` a minute, so a key may
+ * burst up to a minute's allowance and then goes at the steady rate. 0 turns a limit off.
+ * State is per process: several gateway processes each allow the full rate.
+ */
+import { GraphQLError } from 'graphql';
+
+export interface RateLimits {
+  /** Top-level fields per key per minute, all operations (RATE_LIMIT_PER_MINUTE). */
+  perMinute: number;
+  /** initiatePayment calls per key per minute (RATE_LIMIT_INITIATE_PER_MINUTE). */
+  initiatePerMinute: number;
+  /** refund calls per key per minute (RATE_LIMIT_REFUND_PER_MINUTE). */
+  refundPerMinute: number;
+}
+
+/**
+ * Defaults: generous for an app's normal traffic (10 fields a second sustained, 600 at once), and
+ * tighter where a call reaches Khalti and writes: initiate 120 a minute, refund (admin, back office,
+ * money leaving) 60 a minute. A leaked key can do only so much before an operator notices.
+ */
+export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
+  perMinute: 600,
+  initiatePerMinute: 120,
+  refundPerMinute: 60,
+});
+
+export type RateClass = 'all' | 'initiate' | 'refund';
+
+/** Root fields with a stricter bucket of their own, besides the general one. */
+export const STRICT_FIELDS: Readonly<Record<string, RateClass>> = Object.freeze({
+  initiatePayment: 'initiate',
+  refund: 'refund',
+});
+
+const CLASS_LABEL: Record<RateClass, string> = { all: 'top-level fields', initiate: 'initiatePayment', refund: 'refund' };
+
+export interface RateRefusal {
+  allowed: false;
+  rateClass: RateClass;
+  perMinute: number;
+  retryAfterSeconds: number;
+  /** The operation alone asks for more than the bucket ever holds: it can never pass as it is. */
+  neverFits: boolean;
+}
+
+export type RateDecision = { allowed: true } | RateRefusal;
+
+class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    readonly capacity: number,
+    private readonly perMs: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = now;
+  }
+
+  available(now: number): number {
+    if (now > this.updatedAt) {
+      this.tokens = Math.min(this.capacity, this.tokens + (now - this.updatedAt) * this.perMs);
+      this.updatedAt = now;
+    }
+    return this.tokens;
+  }
+
+  /** Milliseconds until `count` tokens are there (Infinity if the bucket can never hold them). */
+  waitMs(count: number, now: number): number {
+    if (count > this.capacity) return Infinity;
+    return Math.max(0, (count - this.available(now)) / this.perMs);
+  }
+
+  take(count: number): void {
+    this.tokens -= count;
+  }
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Takes one token per top-level field (by field name, one entry per response key) for `caller`,
+   * all or nothing.
+   */
+  take(caller: string, rootFields: readonly string[]): RateDecision {
+    const needs = new Map<RateClass, number>();
+    const add = (rateClass: RateClass) => needs.set(rateClass, (needs.get(rateClass) ?? 0) + 1);
+    for (const field of rootFields) {
+      add('all');
+      const strict = STRICT_FIELDS[field];
+      if (strict) add(strict);
+    }
+    const now = this.now();
+    const claimed: [TokenBucket, number][] = [];
+    let refusal: RateRefusal | null = null;
+    for (const [rateClass, count] of needs) {
+      const perMinute = this.perMinute(rateClass);
+      if (perMinute <= 0) continue;
+      const bucket = this.bucket(caller, rateClass, perMinute, now);
+      const waitMs = bucket.waitMs(count, now);
+      if (waitMs > 0) {
+        const neverFits = !Number.isFinite(waitMs);
+        const retryAfterSeconds = neverFits ? 60 : Math.max(1, Math.ceil(waitMs / 1000));
+        if (!refusal || retryAfterSeconds > refusal.retryAfterSeconds) {
+          refusal = { allowed: false, rateClass, perMinute, retryAfterSeconds, neverFits };
+        }
+      } else {
+        claimed.push([bucket, count]);
+      }
+    }
+    if (refusal) return refusal;
+    for (const [bucket, count] of claimed) bucket.take(count);
+    return { allowed: true };
+  }
+
+  private perMinute(rateClass: RateClass): number {
+    if (rateClass === 'initiate') return this.limits.initiatePerMinute;
+    if (rateClass === 'refund') return this.limits.refundPerMinute;
+    return this.limits.perMinute;
+  }
+
+  private bucket(caller: string, rateClass: RateClass, perMinute: number, now: number): TokenBucket {
+    const key = `${rateClass}\u0000${caller}`;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(perMinute, perMinute / 60_000, now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+}
+
+export function rateLimitedError(decision: RateRefusal): GraphQLError {
+  const limit = `at most ${decision.perMinute} ${CLASS_LABEL[decision.rateClass]} a minute`;
+  return new GraphQLError(
+    decision.neverFits
+      ? `This operation alone exceeds the rate limit for this API key (${limit}); nothing was run. Send fewer at once.`
+      : `Rate limit reached for this API key: ${limit}. Nothing was run; retry in ${decision.retryAfterSeconds} s.`,
+    { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: decision.retryAfterSeconds } },
+  );
+}
