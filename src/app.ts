@@ -87,6 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
     onCall: audit.recordUpstreamCall,
+    timeouts: khaltiTimeouts(config.khalti.timeoutMs),
     ...options.khalti,
   });
   const paymentsRepository = new PaymentsRepository(database.db);
@@ -184,5 +185,15 @@ async function listenOnLoopback(emulator: Emulator, path: string): Promise<{ url
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** KHALTI_TIMEOUT_MS bounds a whole call; connecting and each wait for bytes get their share of it. */
+function khaltiTimeouts(totalMs: number): NonNullable<KhaltiClientOptions['timeouts']> {
+  return {
+    totalMs,
+    connectMs: Math.min(3000, totalMs),
+    headersMs: Math.min(10000, totalMs),
+    bodyMs: Math.min(10000, totalMs),
   };
 }

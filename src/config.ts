@@ -22,6 +22,8 @@ export interface Config {
     baseUrl?: string;
     secretKey: string;
     publicKey?: string;
+    /** The longest one call to Khalti may take, connect to last byte (KHALTI_TIMEOUT_MS). */
+    timeoutMs: number;
   };
   database: { url: string };
   apiKeys: {
@@ -100,6 +102,7 @@ export function loadConfig(env: Env = process.env): Config {
       baseUrl,
       secretKey: secretKey ?? EMULATOR_DEFAULT_SECRET_KEY,
       publicKey: blankToUndefined(env.KHALTI_PUBLIC_KEY) ?? (embedded ? EMULATOR_DEFAULT_PUBLIC_KEY : undefined),
+      timeoutMs: readInt(env, 'KHALTI_TIMEOUT_MS', 15000, 500, 120000),
     },
     database: { url: readDatabaseUrl(env) },
     apiKeys: { admin, client, generated },

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from './connection';
 import { initiations, type InitiationRow } from './schema';
 
-export type InitiationState = 'IN_FLIGHT' | 'DONE' | 'FAILED';
+export type InitiationState = 'IN_FLIGHT' | 'DONE' | 'FAILED' | 'UNKNOWN';
 
 export class InitiationsRepository {
   constructor(private readonly db: Db) {}

@@ -81,7 +81,10 @@ export const refunds = sqliteTable(
 export const initiations = sqliteTable('initiations', {
   purchaseOrderId: text('purchase_order_id').primaryKey(),
   requestFingerprint: text('request_fingerprint').notNull(),
-  /** 'IN_FLIGHT' while a call to Khalti is under way, 'DONE' once the payment is stored, 'FAILED' when it may be retried */
+  /**
+   * 'IN_FLIGHT' while a call to Khalti is under way, 'DONE' once the payment is stored; 'FAILED'
+   * (Khalti refused) or 'UNKNOWN' (no answer: Khalti may hold a payment nobody was told of) may be retried
+   */
   state: text('state').notNull(),
   pidx: text('pidx'),
   /** Who holds the claim (process and request), for the audit trail and for diagnosing a crash */

@@ -12,7 +12,7 @@ import type { PaymentsRepository } from '../db/payments.repository';
 import type { PaymentRow } from '../db/schema';
 import { immediately } from '../db/transaction';
 import type { KhaltiClient } from '../khalti/khalti.client';
-import { KhaltiRejectedError, KhaltiValidationError } from '../khalti/khalti.errors';
+import { KhaltiRejectedError, KhaltiUnavailableError, KhaltiValidationError } from '../khalti/khalti.errors';
 import { classifyKhaltiMessage, initiateInputField, type KhaltiMessageKind } from '../khalti/khalti.field-names';
 import type { InitiateRequest } from '../khalti/khalti.types';
 import { fingerprint } from './fingerprint';
@@ -109,7 +109,10 @@ export class InitiateService {
     } catch (error) {
       // Nothing was stored, so the order is free to try again. If Khalti did create a payment
       // we never heard of, its payment_url reached nobody: no buyer can pay it, and it expires.
-      this.initiations.finish(input.purchaseOrderId, owner, 'FAILED', null, this.now());
+      // UNKNOWN (rather than FAILED) records that Khalti may hold a payment for this order that
+      // nobody was told of; either way the order may be tried again.
+      const state = error instanceof KhaltiUnavailableError ? 'UNKNOWN' : 'FAILED';
+      this.initiations.finish(input.purchaseOrderId, owner, state, null, this.now());
       if (error instanceof KhaltiValidationError) return { payment: null, userErrors: mapKhaltiFieldErrors(error.fields) };
       if (error instanceof KhaltiRejectedError) {
         return { payment: null, userErrors: [userError(null, 'KHALTI_REJECTED', `Khalti refused the payment: ${error.detail}`)] };

@@ -33,7 +33,7 @@ describe('crash consistency (kill -9 and restart)', () => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-crash-'));
     databaseFile = join(dir, 'gateway.sqlite');
     khalti = await startEmulator();
-    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '200' };
+    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '200', KHALTI_TIMEOUT_MS: '1500' };
   });
   afterEach(() => khalti.control('DELETE', '/faults'));
   afterAll(async () => {
@@ -131,4 +131,28 @@ describe('crash consistency (kill -9 and restart)', () => {
     expect(paymentOf(pidx)?.status).toBe('COMPLETED');
     await second.kill9();
   });
+
+  it('initiate: killed after Khalti created the payment, before we stored it — one payment handed out after restart', async () => {
+    const first = await start();
+    const input = orderInput();
+    const khaltiPayments = () => khalti.emulator.controls.payments().filter((payment) => payment.purchaseOrderId === input.purchaseOrderId);
+    await khalti.control('POST', '/faults', { route: 'initiate', kind: 'latency', ms: 3000, phase: 'after' });
+    void first.gql(INITIATE, { input }, CLIENT_KEY).catch(() => undefined);
+    await until('Khalti to create the payment', () => khaltiPayments().length === 1);
+    await first.kill9();
+    expect(query('SELECT pidx FROM payments WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([]);
+    expect(query<{ state: string }>('SELECT state FROM initiations WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ state: 'IN_FLIGHT' }]);
+    await khalti.control('DELETE', '/faults');
+
+    const second = await start();
+    // The dead process's claim protects the order until its lease runs out; then the retry goes ahead.
+    const answers = await Promise.all([second.gql(INITIATE, { input }, CLIENT_KEY), second.gql(INITIATE, { input }, CLIENT_KEY)]);
+    const pidxs = new Set(answers.map((answer) => answer.data.initiatePayment.payment.pidx));
+    expect(pidxs.size).toBe(1);
+    const [pidx] = [...pidxs];
+    expect(query('SELECT pidx FROM payments WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ pidx }]);
+    expect(query('SELECT state, pidx FROM initiations WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ state: 'DONE', pidx }]);
+    expect(khaltiPayments()).toHaveLength(2);
+    await second.kill9();
+  }, 30000);
 });

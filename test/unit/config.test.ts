@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config.apiKeys.client).toHaveLength(1);
     expect(config.apiKeys.admin[0]).not.toBe(config.apiKeys.client[0]);
     expect(config.reconcileIntervalMs).toBe(15000);
+    expect(config.khalti.timeoutMs).toBe(15000);
   });
 
   it('never invents keys outside embedded mode', () => {
@@ -58,6 +59,8 @@ describe('loadConfig', () => {
     [{ GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ADMIN }, 'GATEWAY_CLIENT_KEYS'],
     [{ RECONCILE_INTERVAL_MS: '-5' }, 'RECONCILE_INTERVAL_MS'],
     [{ RECONCILE_INTERVAL_MS: '10' }, 'RECONCILE_INTERVAL_MS'],
+    [{ KHALTI_TIMEOUT_MS: '100' }, 'KHALTI_TIMEOUT_MS'],
+    [{ KHALTI_TIMEOUT_MS: 'soon' }, 'KHALTI_TIMEOUT_MS'],
     [{ GRAPHQL_INTROSPECTION: 'yes' }, 'GRAPHQL_INTROSPECTION'],
     [{ GRAPHQL_MAX_DEPTH: '1' }, 'GRAPHQL_MAX_DEPTH'],
     [{ GRAPHQL_MAX_TOKENS: 'lots' }, 'GRAPHQL_MAX_TOKENS'],
