@@ -93,7 +93,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const paymentsRepository = new PaymentsRepository(database.db);
   const events = new PaymentEvents();
   const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, now);
-  const refunds = new RefundService(database.db, paymentsRepository, new RefundsRepository(database.db), khalti, state, audit, now);
+  const refunds = new RefundService(database.db, paymentsRepository, new RefundsRepository(database.db), khalti, state, audit, {
+    abandonAfterMs: khalti.totalTimeoutMs + 5000,
+    now,
+  });
   const services: PaymentServices = {
     initiate: new InitiateService(database.db, paymentsRepository, new InitiationsRepository(database.db), khalti, state, {
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
@@ -141,6 +144,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   server.on('request', app);
 
   // A refund left REQUESTED by a process that died mid-call has an unknown outcome: settle, never resend.
+  // (Only refunds older than any call could last: another live process may be sending a younger one.)
   const abandoned = refunds.markAbandonedUnknown();
   if (abandoned > 0) log(`${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();

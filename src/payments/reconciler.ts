@@ -83,6 +83,7 @@ export class Reconciler {
       if (this.stopRequested) return;
       await this.reconcile(payment);
     }
+    this.refunds.markAbandonedUnknown();
     const settleBefore = new Date(now.getTime() - this.options.intervalMs);
     for (const refund of this.refunds.unsettled(settleBefore)) {
       if (this.stopRequested) return;

@@ -34,6 +34,15 @@ export interface RefundOutcome {
   userErrors: UserError[];
 }
 
+export interface RefundServiceOptions {
+  /**
+   * A refund still REQUESTED this long after it was recorded cannot have a call to Khalti in
+   * flight any more (longer than the client's total timeout): its process died or lost track.
+   */
+  abandonAfterMs: number;
+  now?: () => Date;
+}
+
 /** Refunds in these states block another refund of the same payment. */
 const OPEN_STATES = ['REQUESTED', 'UNKNOWN'];
 const MOBILE = /^\d{10}$/;
@@ -46,8 +55,12 @@ export class RefundService {
     private readonly khalti: Pick<KhaltiClient, 'refund' | 'lookup'>,
     private readonly state: PaymentStateService,
     private readonly audit: AuditService,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly options: RefundServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private readonly now: () => Date;
 
   forPayment(pidx: string): RefundRow[] {
     return this.refunds.forPayment(pidx);
@@ -131,10 +144,16 @@ export class RefundService {
     return this.refunds.inStates(['UNKNOWN']).filter((refund) => refund.updatedAt.getTime() <= before.getTime());
   }
 
-  /** At start-up: a REQUESTED refund belongs to a process that died mid-call; its outcome is unknown. */
+  /**
+   * A refund left REQUESTED past abandonAfterMs belongs to a call that can no longer be running
+   * (the process died, or our own write after Khalti's answer failed): its outcome is unknown,
+   * and it is settled by lookup like any other. Run at start-up and by the reconciler; a refund
+   * another live process is still sending is younger than that and left alone.
+   */
   markAbandonedUnknown(): number {
-    const abandoned = this.refunds.inStates(['REQUESTED']);
-    for (const refund of abandoned) this.markUnknown(refund, 'The gateway stopped before Khalti answered.');
+    const before = this.now().getTime() - this.options.abandonAfterMs;
+    const abandoned = this.refunds.inStates(['REQUESTED']).filter((refund) => refund.updatedAt.getTime() <= before);
+    for (const refund of abandoned) this.markUnknown(refund, 'No answer from Khalti was recorded for this refund (the gateway stopped or failed mid-call).');
     return abandoned.length;
   }
 

@@ -17,19 +17,21 @@ describe('two gateway processes on one database', () => {
   let a: GatewayProcess;
   let b: GatewayProcess;
   let databaseFile: string;
+  let env: Record<string, string>;
+  const extra: GatewayProcess[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-two-'));
     databaseFile = join(dir, 'shared.sqlite');
     khalti = await startEmulator();
-    const env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '600000' };
+    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '600000' };
     // Started one after the other: both apply the same migrations to the same file.
     a = await startGatewayProcess(env);
     b = await startGatewayProcess(env);
   }, 60000);
 
   afterAll(async () => {
-    for (const gateway of [a, b]) gateway?.child.kill('SIGKILL');
+    for (const gateway of [a, b, ...extra]) gateway?.child.kill('SIGKILL');
     await khalti?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -84,4 +86,24 @@ describe('two gateway processes on one database', () => {
     expect(khalti.requests('refund')).toBe(before + 1);
     expect(khalti.emulator.controls.payment(pidx)!.refunds.map((refund) => refund.amount)).toEqual([1000]);
   });
+
+  it('leaves alone a refund another live process is still sending when a third one starts', async () => {
+    const pidx = (await a.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    await khalti.control('POST', `/payments/${pidx}/complete`, {});
+    await a.gql(VERIFY, { pidx }, CLIENT_KEY);
+    await khalti.control('POST', '/faults', { route: 'refund', kind: 'latency', ms: 4000, phase: 'after' });
+    const sending = a.gql(REFUND, { input: { pidx, amount: 700 } }, ADMIN_KEY);
+    const c = await startGatewayProcess(env);
+    extra.push(c);
+    const answer = await sending;
+    expect(answer.data.refund.refund).toMatchObject({ state: 'SUCCEEDED', amount: 700 });
+    expect(c.output()).not.toMatch(/now UNKNOWN/);
+    const db = new Database(databaseFile, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT operation FROM audit_log WHERE pidx = ? AND kind = 'refund' ORDER BY id").all(pidx).map((row: any) => row.operation);
+      expect(rows).toEqual(['refund_requested', 'refund_succeeded']);
+    } finally {
+      db.close();
+    }
+  }, 30000);
 });
