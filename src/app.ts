@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config';
-import { openDatabase } from './db/connection';
+import { openDatabase, type OpenDatabase } from './db/connection';
 import { AuditRepository } from './db/audit.repository';
 import { InitiationsRepository } from './db/initiations.repository';
 import { PaymentsRepository } from './db/payments.repository';
@@ -53,6 +53,8 @@ export interface App {
   reconciler: Reconciler;
   /** The embedded emulator, in embedded mode. */
   emulator: Emulator | null;
+  /** The SQLite database (for readiness checks, operators' tools and tests). */
+  database: OpenDatabase;
   close(): Promise<void>;
 }
 
@@ -158,6 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     reconciler,
     emulator,
+    database,
     close() {
       closing ??= (async () => {
         await reconciler.stop();

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { describeStorageError } from '../db/storage-errors';
 import { KhaltiAuthError, KhaltiError, KhaltiUnavailableError } from '../khalti/khalti.errors';
 
 export type ErrorCode =
@@ -48,6 +49,9 @@ export function createErrorFormatter(log: ErrorLogger) {
     const errorId = randomUUID();
     const detail = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
     log(`internal error ${errorId}: ${detail}`);
-    return { message: `Internal server error (id ${errorId}).`, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+    // Storage failures are still internal (the caller cannot fix them), but worth saying plainly.
+    const storage = describeStorageError(original);
+    const message = storage ? `${storage} (id ${errorId})` : `Internal server error (id ${errorId}).`;
+    return { message, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
   };
 }

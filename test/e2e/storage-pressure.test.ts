@@ -1,0 +1,97 @@
+/**
+ * SQLite under pressure: another writer holding the lock past busy_timeout, and a full disk.
+ * The caller gets a clear error, nothing of the request is half-written, and no money moves.
+ */
+import Database from 'better-sqlite3';
+import { ADMIN_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
+import { INITIATE, REFUND, orderInput } from '../support/operations';
+import { completed } from '../support/payments';
+
+describe('SQLite under pressure', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startGateway();
+    // Fail fast instead of the production 5 s wait, so the test is quick.
+    gateway.app.database.sqlite.pragma('busy_timeout = 200');
+  });
+  afterAll(() => gateway.close());
+
+  const counts = () => {
+    const db = new Database(gateway.databaseFile, { readonly: true });
+    try {
+      const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      return { payments: count('payments'), refunds: count('refunds'), audit: count('audit_log') };
+    } finally {
+      db.close();
+    }
+  };
+
+  const withWriteLockHeld = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const other = new Database(gateway.databaseFile);
+    other.prepare('BEGIN IMMEDIATE').run();
+    try {
+      return await fn();
+    } finally {
+      other.prepare('ROLLBACK').run();
+      other.close();
+    }
+  };
+
+  it('refuses an initiate while another writer holds the database, before calling Khalti', async () => {
+    const before = counts();
+    const initiates = await upstreamRequests(gateway, 'initiate');
+    const result = await withWriteLockHeld(() => gateway.gql(INITIATE, { input: orderInput() }));
+    expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(result.errors?.[0]?.message).toMatch(/database is busy; nothing was written/);
+    expect(await upstreamRequests(gateway, 'initiate')).toBe(initiates);
+    expect(counts()).toEqual(before);
+    // And it recovers by itself once the lock is gone.
+    expect((await gateway.gql(INITIATE, { input: orderInput() })).data.initiatePayment.payment.status).toBe('INITIATED');
+  });
+
+  it('refuses a refund while the database is busy, so no money moves', async () => {
+    const { pidx } = await completed(gateway);
+    const before = counts();
+    const refunds = await upstreamRequests(gateway, 'refund');
+    const result = await withWriteLockHeld(() => gateway.gql(REFUND, { input: { pidx, amount: 100 } }, ADMIN_KEY));
+    expect(result.errors?.[0]?.message).toMatch(/database is busy/);
+    expect(await upstreamRequests(gateway, 'refund')).toBe(refunds);
+    expect(counts()).toEqual(before);
+  });
+
+  it('says the disk is full and writes a payment and its audit row together or not at all', async () => {
+    const sqlite = gateway.app.database.sqlite;
+    const pages = sqlite.pragma('page_count', { simple: true }) as number;
+    sqlite.pragma(`max_page_count = ${pages}`);
+    try {
+      let failure: any;
+      for (let attempt = 0; attempt < 300 && !failure; attempt += 1) {
+        const before = counts();
+        const result = await gateway.gql(INITIATE, { input: orderInput() });
+        if (result.errors) {
+          failure = result.errors[0];
+          const after = counts();
+          expect(after.payments).toBe(before.payments);
+          const db = new Database(gateway.databaseFile, { readonly: true });
+          try {
+            // Every stored payment has its INITIATED row, and no INITIATED row lacks its payment.
+            const orphans = db
+              .prepare("SELECT count(*) AS n FROM audit_log a WHERE a.kind = 'status_change' AND a.operation = 'INITIATE' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.pidx = a.pidx)")
+              .get() as { n: number };
+            const missing = db
+              .prepare("SELECT count(*) AS n FROM payments p WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.pidx = p.pidx AND a.kind = 'status_change')")
+              .get() as { n: number };
+            expect([orphans.n, missing.n]).toEqual([0, 0]);
+          } finally {
+            db.close();
+          }
+        }
+      }
+      expect(failure?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(failure?.message).toMatch(/out of space; nothing was written/);
+    } finally {
+      sqlite.pragma('max_page_count = 1073741823');
+    }
+    expect((await gateway.gql(INITIATE, { input: orderInput() })).data.initiatePayment.payment.status).toBe('INITIATED');
+  });
+});
