@@ -2,7 +2,9 @@
  * Khalti failing: a clear top-level error, an audit row, no state change, no leaked body or key,
  * and the gateway keeps serving and recovers by itself.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { EMULATOR_DEFAULT_SECRET_KEY } from '../../src/sandbox/emulator.defaults';
+import { EMULATOR_KEY, startEmulator } from '../support/emulator';
 import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
 import { AUDIT_LOG, INITIATE, PAYMENT, VERIFY, orderInput } from '../support/operations';
 import { initiated, paymentCount } from '../support/payments';
@@ -27,6 +29,7 @@ describe('Khalti failing', () => {
     ['malformed JSON', { kind: 'malformed' }],
     ['truncated JSON', { kind: 'truncated' }],
     ['no answer within the timeout', { kind: 'latency', ms: 4000 }],
+    ['a body that trickles in past the timeout', { kind: 'slow-body', ms: 4000 }],
   ])('initiate meeting %s: UPSTREAM_UNAVAILABLE, an audit row, nothing stored', async (_name, fault) => {
     const payments = await paymentCount(gateway);
     await gateway.control('POST', '/faults', { route: 'initiate', ...fault });
@@ -83,4 +86,32 @@ describe('Khalti failing', () => {
       await other.close();
     }
   });
+
+  it('starts while Khalti is down, serves what needs no Khalti, and recovers alone when it comes back', async () => {
+    const port = await freePort();
+    const other = await startGateway({ KHALTI_ENV: 'sandbox', KHALTI_BASE_URL: `http://127.0.0.1:${port}`, KHALTI_SECRET_KEY: EMULATOR_KEY });
+    try {
+      const down = await other.gql(INITIATE, { input: orderInput() }, CLIENT_KEY);
+      expect(down.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect((await other.gql('{ checkoutConfig { environment } }', {}, CLIENT_KEY)).data.checkoutConfig.environment).toBe('sandbox');
+
+      const khalti = await startEmulator(port);
+      try {
+        const up = await other.gql(INITIATE, { input: orderInput() }, CLIENT_KEY);
+        expect(up.data.initiatePayment.payment.status).toBe('INITIATED');
+      } finally {
+        await khalti.close();
+      }
+    } finally {
+      await other.close();
+    }
+  });
 });
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

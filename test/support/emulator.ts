@@ -17,10 +17,10 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-export async function startEmulator(): Promise<RunningEmulator> {
+export async function startEmulator(port = 0): Promise<RunningEmulator> {
   const app = express();
   const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const emulator = createEmulator({ secretKey: EMULATOR_KEY, publicUrl: url });
   app.use(emulator.router);
