@@ -3,14 +3,26 @@ import type { Db } from './connection';
 import { payments, type NewPaymentRow, type PaymentRow } from './schema';
 
 export class PaymentsRepository {
-  constructor(private readonly db: Db) {}
+  // Prepared once: these two reads run several times per request (the bench showed statement
+  // compilation as a fifth of the payment(pidx) path).
+  private readonly byPidxStatement;
+  private readonly byPurchaseOrderIdStatement;
+
+  constructor(private readonly db: Db) {
+    this.byPidxStatement = db.select().from(payments).where(eq(payments.pidx, sql.placeholder('pidx'))).prepare();
+    this.byPurchaseOrderIdStatement = db
+      .select()
+      .from(payments)
+      .where(eq(payments.purchaseOrderId, sql.placeholder('purchaseOrderId')))
+      .prepare();
+  }
 
   byPidx(pidx: string): PaymentRow | undefined {
-    return this.db.select().from(payments).where(eq(payments.pidx, pidx)).get();
+    return this.byPidxStatement.get({ pidx });
   }
 
   byPurchaseOrderId(purchaseOrderId: string): PaymentRow | undefined {
-    return this.db.select().from(payments).where(eq(payments.purchaseOrderId, purchaseOrderId)).get();
+    return this.byPurchaseOrderIdStatement.get({ purchaseOrderId });
   }
 
   insert(row: NewPaymentRow): void {
