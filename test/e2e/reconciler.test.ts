@@ -3,7 +3,8 @@
  * told, and INITIATED payments are recorded EXPIRED after a last lookup past expires_at.
  */
 import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
-import { AUDIT_LOG, PAYMENT, REFUND, STATUS_CHANGED } from '../support/operations';
+import { get } from '../support/buyer';
+import { AUDIT_LOG, PAYMENT, REFUND, STATUS_CHANGED, VERIFY } from '../support/operations';
 import { completed, initiated } from '../support/payments';
 import { connected, subscribe } from '../support/subscriptions';
 
@@ -80,5 +81,28 @@ describe('the reconciler', () => {
     const refunds = gateway.app.services.refunds.forPayment(pidx);
     expect(refunds.map((refund) => [refund.amount, refund.state])).toEqual([[500, 'SUCCEEDED']]);
     expect(gateway.app.services.state.get(pidx)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 500 });
+  });
+
+  it('lets callback, lookup and reconciler race on one payment: one change, one audit row, one event', async () => {
+    const { pidx } = await initiated(gateway);
+    const events = subscribe(gateway.app.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
+    await connected(events.client);
+    await gateway.control('POST', `/payments/${pidx}/complete`, {});
+    advance(5000);
+    await Promise.all([
+      gateway.app.reconciler.runOnce(),
+      get(`${gateway.app.url}/khalti/return?pidx=${pidx}`),
+      gateway.gql(VERIFY, { pidx }),
+      get(`${gateway.app.url}/khalti/return?pidx=${pidx}`),
+      gateway.gql(VERIFY, { pidx }),
+    ]);
+    await events.waitFor(1);
+    // Give any duplicate a moment to arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(events.events).toHaveLength(1);
+    await events.dispose();
+    const audit = await gateway.gql(AUDIT_LOG, { pidx, first: 50 }, ADMIN_KEY);
+    const completedRows = audit.data.auditLog.edges.filter((edge: any) => edge.node.kind === 'status_change' && JSON.parse(edge.node.detail).to === 'COMPLETED');
+    expect(completedRows).toHaveLength(1);
   });
 });
