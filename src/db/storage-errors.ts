@@ -11,7 +11,10 @@ const MESSAGES: [RegExp, string][] = [
 
 /** A clear message for a storage failure, or null when the error is something else. */
 export function describeStorageError(error: unknown): string | null {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  // graphql-js wraps a thrown value that is not an Error of its own realm as NonErrorThrown (it
+  // happens to native driver errors when modules are loaded in several VM contexts, as under jest).
+  const thrown = error instanceof Error && error.name === 'NonErrorThrown' ? (error as { thrownValue?: unknown }).thrownValue : error;
+  const code = typeof thrown === 'object' && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
   if (typeof code !== 'string') return null;
   return MESSAGES.find(([pattern]) => pattern.test(code))?.[1] ?? null;
 }
