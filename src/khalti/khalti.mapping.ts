@@ -164,11 +164,16 @@ function requireInteger(body: Record<string, unknown>, name: string): number {
   return v;
 }
 
-function requireFiniteNumber(body: Record<string, unknown>, name: string): number {
-  const v = field(body, name);
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new WireShapeError(`${name}: expected a number, got ${typeOf(v)}`);
-  }
+/**
+ * The largest amount the gateway can carry: its API speaks GraphQL Int (32-bit signed), and
+ * Khalti's own per-transaction limits are far below it (NPR 21 million).
+ */
+export const MAX_PAISA = 2 ** 31 - 1;
+
+/** A paisa amount Khalti reports: a whole number from 0 to MAX_PAISA, or the answer is unusable. */
+function requirePaisa(body: Record<string, unknown>, name: string): number {
+  const v = requireInteger(body, name);
+  if (v < 0 || v > MAX_PAISA) throw new WireShapeError(`${name}: ${v} paisa is outside 0..${MAX_PAISA}`);
   return v;
 }
 
@@ -260,11 +265,11 @@ export function fromWireLookup(body: unknown, expectedPidx: string): LookupResul
   const rawStatus = requireString(b, 'status');
   return {
     pidx,
-    totalAmount: requireInteger(b, 'total_amount'),
+    totalAmount: requirePaisa(b, 'total_amount'),
     status: mapKhaltiStatus(rawStatus),
     rawStatus,
     transactionId: requireNullableString(b, 'transaction_id'),
-    fee: requireFiniteNumber(b, 'fee'),
+    fee: requirePaisa(b, 'fee'),
     refunded: requireBoolean(b, 'refunded'),
   };
 }

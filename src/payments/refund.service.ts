@@ -118,6 +118,7 @@ export class RefundService {
     const refund = this.refunds.byId(refundId);
     if (!refund || refund.state !== 'UNKNOWN') return refund!;
     const before = this.payments.byPidx(refund.pidx)!;
+    const lookupStartedAt = this.now().getTime();
     const lookup = await this.khalti.lookup(refund.pidx);
     this.state.apply(refund.pidx, lookup, 'REFUND');
     const paid = before.totalAmount ?? before.amount;
@@ -127,7 +128,20 @@ export class RefundService {
     } else if (lookup.status === 'PARTIALLY_REFUNDED' && before.refundedAmount === 0) {
       this.markSucceeded(refund, 'Settled by lookup: Khalti reports the payment partially refunded.');
     } else if (lookup.status === 'COMPLETED' && !lookup.refunded) {
-      this.finish(refund, 'FAILED', 'Settled by lookup: Khalti reports no refund of this payment.', 'refund_settled_failed');
+      // "No refund" is conclusive only from a lookup that started after our call to Khalti could
+      // still have been running; an earlier (or stale) answer must not free the balance for a
+      // second refund while the first may yet have moved the money.
+      const conclusiveFrom = refund.createdAt.getTime() + this.options.abandonAfterMs;
+      if (lookupStartedAt >= conclusiveFrom) {
+        this.finish(refund, 'FAILED', 'Settled by lookup: Khalti reports no refund of this payment.', 'refund_settled_failed');
+      } else {
+        this.finish(
+          refund,
+          'UNKNOWN',
+          `Khalti reports no refund yet; not concluded failed before ${new Date(conclusiveFrom).toISOString()}, when our call can no longer be in progress.`,
+          'refund_still_unknown',
+        );
+      }
     } else {
       this.finish(
         refund,
@@ -212,6 +226,10 @@ export class RefundService {
     return { refund, payment };
   }
 
+  /**
+   * Khalti says the money moved: that is recorded whatever the refund's state (even FAILED, should
+   * a stale lookup have settled it wrongly first), but only once.
+   */
   private markSucceeded(refund: RefundRow, detail: string, amount = refund.amount): void {
     immediately(this.db, () => {
       const current = this.refunds.byId(refund.id)!;
@@ -232,8 +250,14 @@ export class RefundService {
     this.finish(refund, 'UNKNOWN', detail, 'refund_outcome_unknown');
   }
 
+  /**
+   * Records a refund as FAILED or UNKNOWN, but only while its outcome is still open: a refund
+   * already SUCCEEDED (or FAILED) is never moved back by a later, possibly staler, answer.
+   */
   private finish(refund: RefundRow, state: RefundState, detail: string, operation: string): void {
     immediately(this.db, () => {
+      const current = this.refunds.byId(refund.id)!;
+      if (!OPEN_STATES.includes(current.state)) return;
       this.refunds.update(refund.id, { state, detail, updatedAt: this.now() });
       this.audit.refundStep({ pidx: refund.pidx, operation, detail: { refundId: refund.id, amount: refund.amount, detail } });
     });

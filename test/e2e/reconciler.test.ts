@@ -105,4 +105,18 @@ describe('the reconciler', () => {
     const completedRows = audit.data.auditLog.edges.filter((edge: any) => edge.node.kind === 'status_change' && JSON.parse(edge.node.detail).to === 'COMPLETED');
     expect(completedRows).toHaveLength(1);
   });
+
+  it('concludes a lost refund failed once no call can still be running, and frees the balance', async () => {
+    const { pidx } = await completed(gateway);
+    await gateway.control('POST', '/faults', { route: 'refund', kind: 'reset', phase: 'before' });
+    const lost = await gateway.gql(REFUND, { input: { pidx, amount: 400 } }, ADMIN_KEY);
+    expect(lost.data.refund.refund.state).toBe('UNKNOWN');
+
+    // Past the client's total timeout + 5 s after the refund was recorded, a lookup is conclusive.
+    advance(60_000);
+    await gateway.app.reconciler.runOnce();
+    expect(gateway.app.services.refunds.forPayment(pidx).map((refund) => refund.state)).toEqual(['FAILED']);
+    const again = await gateway.gql(REFUND, { input: { pidx, amount: 400 } }, ADMIN_KEY);
+    expect(again.data.refund.refund).toMatchObject({ state: 'SUCCEEDED', amount: 400 });
+  });
 });

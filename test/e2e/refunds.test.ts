@@ -79,14 +79,15 @@ describe('refund', () => {
     expect(lost.payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 300 });
   });
 
-  it('marks a refund Khalti never made FAILED after lookup shows nothing changed', async () => {
+  it('does not conclude a refund failed from a lookup that came too soon, and blocks another meanwhile', async () => {
     const { pidx } = await completed(gateway);
     await gateway.control('POST', '/faults', { route: 'refund', kind: 'reset', phase: 'before' });
     const lost = await refund({ pidx, amount: 300 });
-    expect(lost.refund).toMatchObject({ state: 'FAILED' });
+    // Khalti shows no refund, but our call might still be in progress there: the balance stays held.
+    expect(lost.refund).toMatchObject({ state: 'UNKNOWN' });
+    expect(lost.refund.detail).toMatch(/not concluded failed before/);
     expect(lost.payment).toMatchObject({ status: 'COMPLETED', refundedAmount: 0 });
-    // Nothing is in flight any more, so a new refund may go ahead.
-    expect((await refund({ pidx, amount: 300 })).refund).toMatchObject({ state: 'SUCCEEDED' });
+    expect((await refund({ pidx, amount: 300 })).userErrors).toEqual([expect.objectContaining({ code: 'NOT_REFUNDABLE' })]);
   });
 
   it('keeps a refund UNKNOWN while Khalti cannot be asked, then settles it by lookup once it can', async () => {

@@ -183,6 +183,12 @@ describe('response parsers', () => {
   test('lookup refuses another pidx and ill-typed fields', () => {
     expect(() => fromWireLookup(lookup, 'Q')).toThrow(WireShapeError);
     expect(() => fromWireLookup({ ...lookup, total_amount: '1000' }, 'P')).toThrow(/total_amount/);
+    // Amounts the gateway's API (GraphQL Int) cannot carry make the answer unusable, not stored.
+    expect(() => fromWireLookup({ ...lookup, total_amount: 2 ** 31 }, 'P')).toThrow(/total_amount: 2147483648 paisa is outside/);
+    expect(() => fromWireLookup({ ...lookup, fee: 2 ** 31 }, 'P')).toThrow(/fee/);
+    expect(() => fromWireLookup({ ...lookup, fee: -1 }, 'P')).toThrow(/fee/);
+    expect(() => fromWireLookup({ ...lookup, fee: 0.5 }, 'P')).toThrow(/fee/);
+    expect(fromWireLookup({ ...lookup, total_amount: 2 ** 31 - 1 }, 'P').totalAmount).toBe(2 ** 31 - 1);
     expect(() => fromWireLookup({ ...lookup, fee: null }, 'P')).toThrow(/fee/);
     expect(() => fromWireLookup({ ...lookup, refunded: 0 }, 'P')).toThrow(/refunded/);
     expect(() => fromWireLookup([lookup], 'P')).toThrow(WireShapeError);
