@@ -27,10 +27,13 @@ import { PaymentQueries } from './payments/payment-queries';
 import type { PaymentServices } from './payments/payment-services';
 import { PaymentStateService } from './payments/payment-state.service';
 import { Reconciler } from './payments/reconciler';
+import { StatusChangeFeed } from './payments/status-change-feed';
 import { RefundService } from './payments/refund.service';
 import { createEmulator, type Emulator } from './sandbox/emulator';
 
 export const SANDBOX_PATH = '/sandbox';
+/** How often each process reads status changes other processes recorded (subscription latency across processes). */
+export const STATUS_FEED_INTERVAL_MS = 250;
 
 export interface AppOptions {
   log?: Log;
@@ -116,6 +119,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null },
   };
 
+  // Status changes other processes on this database make reach this process's subscribers.
+  const feed = new StatusChangeFeed(audit, paymentsRepository, events, {
+    intervalMs: STATUS_FEED_INTERVAL_MS,
+    onError: (error) => log(`status feed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
   const reconciler = new Reconciler(paymentsRepository, state, refunds, {
     intervalMs: config.reconcileIntervalMs,
     now,
@@ -150,6 +159,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const abandoned = refunds.markAbandonedUnknown();
   if (abandoned > 0) log(`${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
+  feed.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -164,6 +174,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     close() {
       closing ??= (async () => {
         await reconciler.stop();
+        feed.stop();
         await graphql.stop();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from './connection';
 import { auditLog, type AuditRow, type NewAuditRow } from './schema';
 
@@ -23,8 +23,9 @@ export class AuditRepository {
       .prepare();
   }
 
-  insert(row: Omit<NewAuditRow, 'id'>): void {
-    this.insertStatement.run({
+  /** Appends a row and returns its id. */
+  insert(row: Omit<NewAuditRow, 'id'>): number {
+    const result = this.insertStatement.run({
       at: row.at,
       kind: row.kind,
       operation: row.operation,
@@ -34,6 +35,22 @@ export class AuditRepository {
       durationMs: row.durationMs ?? null,
       detail: row.detail ?? null,
     });
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Status changes recorded after a given row id, oldest first (for other processes' events). */
+  statusChangesAfter(id: number, limit: number): AuditRow[] {
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.kind, 'status_change'), gt(auditLog.id, id)))
+      .orderBy(auditLog.id)
+      .limit(limit)
+      .all();
+  }
+
+  lastId(): number {
+    return this.db.select({ id: sql<number>`coalesce(max(${auditLog.id}), 0)` }).from(auditLog).get()?.id ?? 0;
   }
 
   /** Newest first, keyset-paginated by id. */

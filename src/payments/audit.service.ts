@@ -51,8 +51,8 @@ export class AuditService {
     source: StatusSource;
     at: Date;
     detail?: Record<string, unknown>;
-  }): void {
-    this.repository.insert({
+  }): number {
+    return this.repository.insert({
       at: change.at,
       kind: 'status_change',
       operation: change.source,
@@ -71,6 +71,14 @@ export class AuditService {
       actor: currentActor() ?? null,
       detail: JSON.stringify(step.detail),
     });
+  }
+
+  statusChangesAfter(id: number, limit: number): AuditRow[] {
+    return this.repository.statusChangesAfter(id, limit);
+  }
+
+  lastId(): number {
+    return this.repository.lastId();
   }
 
   forPayment(pidx: string): AuditRow[] {

@@ -90,7 +90,7 @@ export class PaymentStateService {
       const payment = this.payments.byPidx(pidx)!;
       if (!moves) return { payment, change: null };
 
-      this.audit.statusChange({
+      const auditId = this.audit.statusChange({
         pidx,
         previousStatus: previous,
         status,
@@ -98,7 +98,7 @@ export class PaymentStateService {
         at,
         detail: { reported: lookup.rawStatus, totalAmount: lookup.totalAmount, ...options.detail },
       });
-      return { payment, change: { pidx, previousStatus: previous, status, source, occurredAt: at, payment } };
+      return { payment, change: { pidx, previousStatus: previous, status, source, occurredAt: at, payment, auditId } };
     });
     // Published only once the change is committed.
     if (outcome.change) this.events.publish(outcome.change);
@@ -113,8 +113,8 @@ export class PaymentStateService {
   insertInitiated(payment: PaymentRow): PaymentStatusChangeEvent {
     const at = payment.createdAt;
     this.payments.insert(payment);
-    this.audit.statusChange({ pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', at });
-    return { pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', occurredAt: at, payment };
+    const auditId = this.audit.statusChange({ pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', at });
+    return { pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', occurredAt: at, payment, auditId };
   }
 
   publish(event: PaymentStatusChangeEvent): void {

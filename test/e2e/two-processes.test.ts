@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
 import { ADMIN_KEY, CLIENT_KEY } from '../support/gateway';
-import { INITIATE, REFUND, VERIFY, orderInput } from '../support/operations';
+import { INITIATE, REFUND, STATUS_CHANGED, VERIFY, orderInput } from '../support/operations';
+import { connected, subscribe } from '../support/subscriptions';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
 
 describe('two gateway processes on one database', () => {
@@ -72,6 +73,24 @@ describe('two gateway processes on one database', () => {
       a.gql(VERIFY, { pidx }, CLIENT_KEY),
     ]);
     expect(statusChanges(pidx)).toEqual(['INITIATED', 'COMPLETED']);
+  });
+
+  it('tells a subscriber on one process, once, of a change the other process recorded', async () => {
+    const pidx = (await a.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    // B learns of A's changes within a feed interval (250 ms); subscribe once the INITIATED row is behind it.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const onB = subscribe(b.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
+    const onA = subscribe(a.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
+    await Promise.all([connected(onB.client), connected(onA.client)]);
+    await khalti.control('POST', `/payments/${pidx}/complete`, {});
+    await Promise.all([a.gql(VERIFY, { pidx }, CLIENT_KEY), b.gql(VERIFY, { pidx }, CLIENT_KEY), a.get(`/khalti/return?pidx=${pidx}`)]);
+    await Promise.all([onB.waitFor(1), onA.waitFor(1)]);
+    // Longer than a feed interval: any duplicate would have arrived.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    for (const events of [onA, onB]) {
+      expect(events.events.map((event: any) => [event.paymentStatusChanged.previousStatus, event.paymentStatusChanged.status])).toEqual([['INITIATED', 'COMPLETED']]);
+      await events.dispose();
+    }
   });
 
   it('sends one refund upstream when both processes are asked at once', async () => {

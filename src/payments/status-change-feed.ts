@@ -1,0 +1,69 @@
+/**
+ * Status changes made by other gateway processes sharing the database reach this process's
+ * subscribers through the audit log: every status change is one audit row, so publishing each
+ * row once (unless this process already published it when it made the change) gives every
+ * subscriber, on whichever process, exactly one event per change.
+ */
+import type { PaymentsRepository } from '../db/payments.repository';
+import type { AuditRow } from '../db/schema';
+import type { PaymentStatus } from '../khalti/khalti.types';
+import type { AuditService } from './audit.service';
+import type { PaymentEvents, StatusSource } from './payment-events';
+
+export class StatusChangeFeed {
+  private lastId = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly audit: AuditService,
+    private readonly payments: PaymentsRepository,
+    private readonly events: PaymentEvents,
+    private readonly options: { intervalMs: number; onError?: (error: unknown) => void },
+  ) {}
+
+  /** Starts from the rows that exist now: earlier changes are history, not events. */
+  start(): void {
+    this.lastId = this.audit.lastId();
+    this.timer = setInterval(() => this.poll(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Publishes status changes recorded since the last poll that this process did not publish. */
+  poll(): void {
+    try {
+      for (;;) {
+        const rows = this.audit.statusChangesAfter(this.lastId, 500);
+        for (const row of rows) {
+          if (!this.events.wasPublished(row.id)) this.publish(row);
+          this.lastId = row.id;
+        }
+        if (rows.length < 500) break;
+      }
+      this.events.forgetUpTo(this.lastId);
+    } catch (error) {
+      // A busy database now is read next time: the feed never skips a row it did not read.
+      this.options.onError?.(error);
+    }
+  }
+
+  private publish(row: AuditRow): void {
+    const payment = row.pidx ? this.payments.byPidx(row.pidx) : undefined;
+    if (!payment) return;
+    const detail = JSON.parse(row.detail ?? '{}') as { from?: PaymentStatus | null; to?: PaymentStatus };
+    if (!detail.to) return;
+    this.events.publish({
+      pidx: payment.pidx,
+      previousStatus: detail.from ?? null,
+      status: detail.to,
+      source: row.operation as StatusSource,
+      occurredAt: row.at,
+      payment,
+      auditId: row.id,
+    });
+  }
+}
