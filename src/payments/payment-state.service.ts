@@ -64,6 +64,9 @@ export class PaymentStateService {
       const previous = statusOf(current);
       const reported = options.forceStatus ?? lookup.status;
       const moves = reported !== previous && mayMove(previous, reported);
+      // An answer that would walk the payment backwards is an older view of it: none of its
+      // fields are applied (the audit row of the call keeps what it said).
+      if (reported !== previous && !moves) return { payment: current, change: null };
       const status = moves ? reported : previous;
 
       const changes = {

@@ -101,4 +101,17 @@ describe('the buyer coming back through /khalti/return', () => {
     const changes = audit.data.auditLog.edges.filter((edge: any) => edge.node.kind === 'status_change');
     expect(changes.map((edge: any) => JSON.parse(edge.node.detail).to).sort()).toEqual(['COMPLETED', 'INITIATED']);
   });
+
+  it('ignores every field of a lookup answer that would walk a payment backwards', async () => {
+    const { pidx } = await initiated(gateway);
+    await gateway.control('POST', `/payments/${pidx}/complete`, {});
+    const done = (await gateway.gql(VERIFY, { pidx })).data.verifyPayment;
+    expect(done).toMatchObject({ status: 'COMPLETED', paid: true, totalAmount: 1300 });
+    // An older view of the payment: still Initiated, another total, no transaction.
+    await gateway.control('POST', `/payments/${pidx}/lookup-override`, { status: 'Initiated', total_amount: 5, transaction_id: null, fee: 7 });
+    await gateway.gql(VERIFY, { pidx });
+    const read = await gateway.gql(PAYMENT, { pidx });
+    expect(read.data.payment).toMatchObject({ status: 'COMPLETED', paid: true, totalAmount: 1300, amountMismatch: false, fee: 0 });
+    expect(read.data.payment.transactionId).toEqual(expect.any(String));
+  });
 });
