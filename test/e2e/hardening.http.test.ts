@@ -13,41 +13,7 @@ import { get, onLoopback } from '../support/buyer';
 import { ADMIN_KEY, CLIENT_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
 import { orderInput } from '../support/operations';
 import { initiated, paymentCount } from '../support/payments';
-
-/** Counts every call a resolver could make into the services (and reads of checkoutConfig). */
-function watchResolvers(gateway: TestGateway) {
-  const services = gateway.app.services;
-  const spies = [
-    jest.spyOn(services.initiate, 'initiate'),
-    jest.spyOn(services.state, 'get'),
-    jest.spyOn(services.state, 'refresh'),
-    jest.spyOn(services.queries, 'page'),
-    jest.spyOn(services.refunds, 'refund'),
-    jest.spyOn(services.refunds, 'forPayment'),
-    jest.spyOn(services.audit, 'page'),
-    jest.spyOn(services.audit, 'forPayment'),
-    jest.spyOn(services.banks, 'list'),
-    jest.spyOn(services.legacyStatus, 'transactionStatus'),
-    jest.spyOn(services.events, 'subscribe'),
-  ];
-  const checkout = services.checkout;
-  let checkoutReads = 0;
-  Object.defineProperty(services, 'checkout', {
-    configurable: true,
-    enumerable: true,
-    get: () => {
-      checkoutReads += 1;
-      return checkout;
-    },
-  });
-  return {
-    calls: () => spies.reduce((total, spy) => total + spy.mock.calls.length, 0) + checkoutReads,
-    restore() {
-      spies.forEach((spy) => spy.mockRestore());
-      Object.defineProperty(services, 'checkout', { configurable: true, enumerable: true, writable: true, value: checkout });
-    },
-  };
-}
+import { watchResolvers } from '../support/resolver-spies';
 
 interface RawResponse {
   status: number;

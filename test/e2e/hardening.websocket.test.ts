@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
 import { orderInput } from '../support/operations';
 import { initiated } from '../support/payments';
+import { watchResolvers } from '../support/resolver-spies';
 
 interface Frame {
   type: string;
@@ -93,24 +94,6 @@ async function operation(socket: Socket, query: string, variables: Record<string
   const id = `op-${++nextId}`;
   socket.send({ id, type: 'subscribe', payload: { query, variables } });
   return socket.frame((frame) => frame.id === id && ['next', 'error', 'complete'].includes(frame.type));
-}
-
-function watchResolvers(gateway: TestGateway) {
-  const services = gateway.app.services;
-  const spies = [
-    jest.spyOn(services.initiate, 'initiate'),
-    jest.spyOn(services.state, 'get'),
-    jest.spyOn(services.state, 'refresh'),
-    jest.spyOn(services.queries, 'page'),
-    jest.spyOn(services.refunds, 'refund'),
-    jest.spyOn(services.audit, 'page'),
-    jest.spyOn(services.banks, 'list'),
-    jest.spyOn(services.events, 'subscribe'),
-  ];
-  return {
-    calls: () => spies.reduce((total, spy) => total + spy.mock.calls.length, 0),
-    restore: () => spies.forEach((spy) => spy.mockRestore()),
-  };
 }
 
 const STATUS_CHANGED_DEEP = /* GraphQL */ `

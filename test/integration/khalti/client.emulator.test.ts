@@ -13,14 +13,13 @@ import {
   KhaltiClient,
   KhaltiNotFoundError,
   KhaltiRejectedError,
-  KhaltiUnavailableError,
   KhaltiValidationError,
   type InitiateRequest,
   type KhaltiCallEvent,
   type KhaltiClientOptions,
-  type UnavailableReason,
 } from '../../../src/khalti';
 import { createEmulator } from '../../../src/sandbox/emulator';
+import { failureCollector } from './failures';
 
 const SECRET = 'emulator_contract_secret_9f8e7d6c5b4a';
 const TIMEOUTS = { connectMs: 500, headersMs: 2000, bodyMs: 2000, totalMs: 400 };
@@ -31,7 +30,7 @@ let client: KhaltiClient;
 const events: KhaltiCallEvent[] = [];
 /** Every hook event of the whole file (events is per test), for the secret check at the end. */
 const allEvents: KhaltiCallEvent[] = [];
-const producedErrors: unknown[] = [];
+const { produced: producedErrors, failure, unavailable } = failureCollector();
 
 function makeClient(overrides: Partial<KhaltiClientOptions> = {}): KhaltiClient {
   return new KhaltiClient({
@@ -74,23 +73,6 @@ async function requestLog(route?: string): Promise<LogEntry[]> {
 
 async function fault(spec: Record<string, unknown>): Promise<void> {
   await control('POST', '/faults', spec);
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    producedErrors.push(err);
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function unavailable(promise: Promise<unknown>, reason: UnavailableReason): Promise<KhaltiUnavailableError> {
-  const err = await failure(promise);
-  expect(err).toBeInstanceOf(KhaltiUnavailableError);
-  expect((err as KhaltiUnavailableError).reason).toBe(reason);
-  return err as KhaltiUnavailableError;
 }
 
 let orderSeq = 0;

@@ -10,13 +10,13 @@ import {
   KhaltiError,
   KhaltiNotFoundError,
   KhaltiRejectedError,
-  KhaltiUnavailableError,
   KhaltiValidationError,
   type KhaltiCallEvent,
   type KhaltiClientOptions,
   type UnavailableReason,
 } from '../../../src/khalti';
 import { startFake, type FakeKhalti, type Reply } from './fake-khalti';
+import { failureCollector } from './failures';
 
 const SECRET = 'test_secret_key_f59e8b7d18b4499ca40f68195a846e9b';
 const PIDX = 'HT6o6PEZRWFJ5ygavzHWd5';
@@ -28,7 +28,7 @@ let fake: FakeKhalti;
 let client: KhaltiClient | undefined;
 const events: KhaltiCallEvent[] = [];
 /** Every error any test in this file produced, for the secret-leak check at the end. */
-const producedErrors: unknown[] = [];
+const { produced: producedErrors, failure, unavailable } = failureCollector();
 
 function makeClient(overrides: Partial<KhaltiClientOptions> = {}): KhaltiClient {
   client = new KhaltiClient({
@@ -40,23 +40,6 @@ function makeClient(overrides: Partial<KhaltiClientOptions> = {}): KhaltiClient 
     ...overrides,
   });
   return client;
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    producedErrors.push(err);
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function unavailable(promise: Promise<unknown>, reason: UnavailableReason): Promise<KhaltiUnavailableError> {
-  const err = await failure(promise);
-  expect(err).toBeInstanceOf(KhaltiUnavailableError);
-  expect((err as KhaltiUnavailableError).reason).toBe(reason);
-  return err as KhaltiUnavailableError;
 }
 
 const initiateOk = {
