@@ -26,6 +26,7 @@ export interface PageActions {
 
 const CSS = `
 *{box-sizing:border-box}
+code,td,pre{overflow-wrap:anywhere;white-space:pre-wrap}
 body{margin:0;background:#f3f0f7;font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;}
 .banner{background:#fff4d6;color:#6b4e00;text-align:center;font-size:13px;padding:6px 12px;border-bottom:1px solid #f0dca0}
 .wrap{max-width:420px;margin:32px auto;padding:0 16px}
