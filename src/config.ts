@@ -29,9 +29,23 @@ export interface Config {
   apiKeys: {
     admin: string[];
     client: string[];
+    /** The merchant's own backend (GATEWAY_SERVER_KEYS): initiates without a checkout token. */
+    server: string[];
     /** True when embedded start-up invented the keys (they are printed once). */
     generated: boolean;
   };
+  /**
+   * MERCHANT_SECRET (32+ characters): verifies checkout tokens and signs return redirects
+   * (DESIGN section 9). Never logged or returned.
+   */
+  merchantSecret?: string;
+  /**
+   * RETURN_URL_ORIGINS: the origins a payment's returnUrl may point to. Null: any http(s) origin
+   * (not allowed with KHALTI_ENV=production).
+   */
+  returnUrlOrigins: string[] | null;
+  /** GET /khalti/return requests each client address may make a minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
+  returnRateLimitPerMinute: number;
   reconcileIntervalMs: number;
   production: boolean;
   graphql: {
@@ -61,6 +75,7 @@ type Env = Record<string, string | undefined>;
 
 export const DEFAULT_DATABASE_URL = 'file:./data/khalti-graphql.sqlite';
 export const MIN_API_KEY_LENGTH = 16;
+export const MIN_MERCHANT_SECRET_LENGTH = 32;
 
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -78,19 +93,31 @@ export function loadConfig(env: Env = process.env): Config {
 
   const admin = readKeyList(env, 'GATEWAY_ADMIN_KEYS');
   const client = readKeyList(env, 'GATEWAY_CLIENT_KEYS');
-  const shared = admin.find((key) => client.includes(key));
-  if (shared) throw new ConfigError('GATEWAY_CLIENT_KEYS', 'a key may not also be an admin key');
+  const server = readKeyList(env, 'GATEWAY_SERVER_KEYS');
+  // A key names one role: the same key in two lists would make its role depend on lookup order.
+  if (admin.some((key) => client.includes(key))) throw new ConfigError('GATEWAY_CLIENT_KEYS', 'a key may not also be an admin key');
+  if (admin.some((key) => server.includes(key))) throw new ConfigError('GATEWAY_SERVER_KEYS', 'a key may not also be an admin key');
+  if (client.some((key) => server.includes(key))) throw new ConfigError('GATEWAY_SERVER_KEYS', 'a key may not also be a client key');
   let generated = false;
-  if (admin.length === 0 && client.length === 0) {
+  if (admin.length === 0 && client.length === 0 && server.length === 0) {
     if (!embedded) {
       throw new ConfigError(
         'GATEWAY_ADMIN_KEYS',
-        `set it (and/or GATEWAY_CLIENT_KEYS) when KHALTI_ENV=${khaltiEnv}; only embedded mode generates keys`,
+        `set it (and/or GATEWAY_CLIENT_KEYS, GATEWAY_SERVER_KEYS) when KHALTI_ENV=${khaltiEnv}; only embedded mode generates keys`,
       );
     }
     admin.push(generateApiKey('admin'));
     client.push(generateApiKey('client'));
     generated = true;
+  }
+
+  const merchantSecret = blankToUndefined(env.MERCHANT_SECRET);
+  if (merchantSecret !== undefined && merchantSecret.length < MIN_MERCHANT_SECRET_LENGTH) {
+    throw new ConfigError('MERCHANT_SECRET', `must be at least ${MIN_MERCHANT_SECRET_LENGTH} characters`);
+  }
+  const returnUrlOrigins = readOriginList(env, 'RETURN_URL_ORIGINS', false);
+  if (khaltiEnv === 'production' && returnUrlOrigins.length === 0) {
+    throw new ConfigError('RETURN_URL_ORIGINS', 'is required when KHALTI_ENV=production (the origins a returnUrl may point to)');
   }
 
   return {
@@ -105,7 +132,10 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: readInt(env, 'KHALTI_TIMEOUT_MS', 15000, 500, 120000),
     },
     database: { url: readDatabaseUrl(env) },
-    apiKeys: { admin, client, generated },
+    apiKeys: { admin, client, server, generated },
+    merchantSecret,
+    returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
+    returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
     production,
     graphql: {
@@ -153,8 +183,8 @@ function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
-/** Comma-separated http(s) origins (scheme, host, optional port; no path), or `*`. */
-function readOriginList(env: Env, name: string): string[] {
+/** Comma-separated http(s) origins (scheme, host, optional port; no path), or `*` where allowed. */
+function readOriginList(env: Env, name: string, allowAny = true): string[] {
   const raw = blankToUndefined(env[name]);
   if (raw === undefined) return [];
   const entries = raw
@@ -162,7 +192,10 @@ function readOriginList(env: Env, name: string): string[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
   return entries.map((entry) => {
-    if (entry === '*') return entry;
+    if (entry === '*') {
+      if (allowAny) return entry;
+      throw new ConfigError(name, 'must list origins; `*` is not allowed here');
+    }
     let url: URL;
     try {
       url = new URL(entry);

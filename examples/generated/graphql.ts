@@ -157,6 +157,8 @@ export type UserErrorCode =
   | 'AMOUNT_TOO_SMALL'
   /** A required field is missing or empty. */
   | 'BLANK'
+  /** A client key's initiatePayment needs a checkout token that the merchant's backend signed for this order, and its claims (purchaseOrderId, amount, returnUrl if present) must equal the input. It is missing, malformed, expired, signed with another key or does not match. Ask your backend for a fresh token; nothing was written. */
+  | 'CHECKOUT_TOKEN_INVALID'
   /** This purchaseOrderId was already used for a payment with different fields. Repeating an initiate with identical fields returns the existing payment; use a new purchaseOrderId for a new payment. */
   | 'DUPLICATE_PURCHASE_ORDER'
   /** This idempotencyKey was already used for a refund with different fields (pidx, amount or mobile). Reuse a key only to replay the same request; use a new key for a new refund. */
@@ -172,7 +174,9 @@ export type UserErrorCode =
   /** The payment cannot be refunded in its current state (e.g. it was never paid, is already fully refunded, or an earlier refund of it is still unsettled). */
   | 'NOT_REFUNDABLE'
   /** The refund amount is more than what is left to refund of this payment. */
-  | 'REFUND_EXCEEDS_BALANCE';
+  | 'REFUND_EXCEEDS_BALANCE'
+  /** An earlier refund of this payment has an unknown outcome (Khalti's answer was lost). No further refund is accepted until a lookup shows it applied or an admin settles it with resolveRefund after checking the Khalti dashboard. */
+  | 'REFUND_OUTCOME_UNKNOWN';
 
 export type AuditLogQueryVariables = Exact<{
   pidx?: string | null | undefined;

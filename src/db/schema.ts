@@ -24,6 +24,22 @@ export const payments = sqliteTable(
     paymentUrl: text('payment_url').notNull(),
     /** the merchant's own returnUrl, as given */
     returnUrl: text('return_url').notNull(),
+    /**
+     * The buyer's personal data (customerInfo), kept here and nowhere else: audit rows carry it
+     * redacted, so erasePersonalData can remove it for good. Null once erased.
+     */
+    customerName: text('customer_name'),
+    customerEmail: text('customer_email'),
+    customerPhone: text('customer_phone'),
+    /** When erasePersonalData removed the buyer's personal data from this payment and its refunds */
+    personalDataErasedAt: integer('personal_data_erased_at', { mode: 'timestamp_ms' }),
+    /**
+     * True when EXPIRED was the gateway's own inference (Khalti still said Initiated after
+     * expires_at), not Khalti's answer: the reconciler keeps a slow tail of lookups for it.
+     */
+    expiryInferred: integer('expiry_inferred', { mode: 'boolean' }).notNull().default(false),
+    /** Khalti reported Completed after the gateway had inferred EXPIRED */
+    lateCompletion: integer('late_completion', { mode: 'boolean' }).notNull().default(false),
     /** true when a banking mode was requested: Khalti's bank refunds need a mobile number */
     bankPayment: integer('bank_payment', { mode: 'boolean' }).notNull().default(false),
     /** sha256 of the canonical initiate input: same order + same fingerprint = the same payment */
@@ -64,6 +80,9 @@ export const refunds = sqliteTable(
     actor: text('actor'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    /** An UNKNOWN refund's next settling lookup; its follow-ups back off instead of running every pass */
+    nextSettleAt: integer('next_settle_at', { mode: 'timestamp_ms' }),
+    settleAttempts: integer('settle_attempts').notNull().default(0),
   },
   (table) => [
     index('refunds_pidx_idx').on(table.pidx),

@@ -220,6 +220,8 @@ export class RefundService {
       actor,
       createdAt: now,
       updatedAt: now,
+      nextSettleAt: null,
+      settleAttempts: 0,
     };
     this.refunds.insert(refund);
     this.audit.refundStep({ pidx: payment.pidx, operation: 'refund_requested', detail: { refundId: refund.id, amount, full: refund.full, remaining } });

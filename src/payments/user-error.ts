@@ -10,7 +10,9 @@ export type UserErrorCode =
   | 'REFUND_EXCEEDS_BALANCE'
   | 'KHALTI_REJECTED'
   | 'IDEMPOTENCY_KEY_REUSED'
-  | 'INVALID_VALUE';
+  | 'INVALID_VALUE'
+  | 'CHECKOUT_TOKEN_INVALID'
+  | 'REFUND_OUTCOME_UNKNOWN';
 
 export interface UserError {
   /** Path to the input field, e.g. ['input', 'amount']; null when it concerns the input as a whole. */

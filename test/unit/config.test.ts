@@ -36,9 +36,9 @@ describe('loadConfig', () => {
   });
 
   it('uses configured keys and the origin the environment implies', () => {
-    const config = loadConfig({ KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ` ${CLIENT} ,` });
+    const config = loadConfig({ KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ` ${CLIENT} ,`, RETURN_URL_ORIGINS: 'https://shop.example.com' });
     expect(config.khalti.baseUrl).toBe('https://khalti.com');
-    expect(config.apiKeys).toEqual({ admin: [ADMIN], client: [CLIENT], generated: false });
+    expect(config.apiKeys).toEqual({ admin: [ADMIN], client: [CLIENT], server: [], generated: false });
   });
 
   it('lets KHALTI_BASE_URL override the origin (tests point it at a fake)', () => {
@@ -127,5 +127,33 @@ describe('loadConfig', () => {
       ]);
       expect(loadConfig({ WS_ALLOWED_ORIGINS: '*' }).graphql.wsAllowedOrigins).toEqual(['*']);
     });
+  });
+});
+
+describe('loadConfig: roles, merchant secret and return-URL origins', () => {
+  it('reads server keys and refuses a key in two roles', () => {
+    const SERVER = 'server-key-0123456789abcdef';
+    expect(loadConfig({ GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_SERVER_KEYS: SERVER }).apiKeys.server).toEqual([SERVER]);
+    expect(configError({ GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_SERVER_KEYS: ADMIN }).variable).toBe('GATEWAY_SERVER_KEYS');
+    expect(configError({ GATEWAY_CLIENT_KEYS: CLIENT, GATEWAY_SERVER_KEYS: CLIENT }).variable).toBe('GATEWAY_SERVER_KEYS');
+  });
+
+  it('wants a MERCHANT_SECRET of 32 characters or more and never echoes it', () => {
+    const error = configError({ MERCHANT_SECRET: 'too-short-secret' });
+    expect(error.variable).toBe('MERCHANT_SECRET');
+    expect(error.message).not.toContain('too-short-secret');
+    expect(loadConfig({ MERCHANT_SECRET: 'm'.repeat(32) }).merchantSecret).toBe('m'.repeat(32));
+  });
+
+  it('requires RETURN_URL_ORIGINS in production, as origins without `*`', () => {
+    const production = { KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN };
+    expect(configError(production).variable).toBe('RETURN_URL_ORIGINS');
+    expect(configError({ ...production, RETURN_URL_ORIGINS: '*' }).variable).toBe('RETURN_URL_ORIGINS');
+    expect(configError({ RETURN_URL_ORIGINS: 'https://shop.example.com/path' }).variable).toBe('RETURN_URL_ORIGINS');
+    expect(loadConfig({ ...production, RETURN_URL_ORIGINS: 'https://shop.example.com, https://m.shop.example.com:8443' }).returnUrlOrigins).toEqual([
+      'https://shop.example.com',
+      'https://m.shop.example.com:8443',
+    ]);
+    expect(loadConfig({}).returnUrlOrigins).toBeNull();
   });
 });

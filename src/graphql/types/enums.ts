@@ -183,6 +183,8 @@ export enum UserErrorCode {
   KHALTI_REJECTED = 'KHALTI_REJECTED',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   INVALID_VALUE = 'INVALID_VALUE',
+  CHECKOUT_TOKEN_INVALID = 'CHECKOUT_TOKEN_INVALID',
+  REFUND_OUTCOME_UNKNOWN = 'REFUND_OUTCOME_UNKNOWN',
 }
 
 registerEnumType(UserErrorCode, {
@@ -224,6 +226,17 @@ registerEnumType(UserErrorCode, {
       description:
         'A value is out of its allowed range or form (e.g. ttl, quantity, a merchantExtra key, an email, a refund mobile ' +
         'number or idempotencyKey length); the message says which rule.',
+    },
+    CHECKOUT_TOKEN_INVALID: {
+      description:
+        "A client key's initiatePayment needs a checkout token that the merchant's backend signed for this order, and its " +
+        'claims (purchaseOrderId, amount, returnUrl if present) must equal the input. It is missing, malformed, expired, ' +
+        'signed with another key or does not match. Ask your backend for a fresh token; nothing was written.',
+    },
+    REFUND_OUTCOME_UNKNOWN: {
+      description:
+        "An earlier refund of this payment has an unknown outcome (Khalti's answer was lost). No further refund is accepted " +
+        'until a lookup shows it applied or an admin settles it with resolveRefund after checking the Khalti dashboard.',
     },
   } satisfies ValueDescriptions<typeof UserErrorCode>,
 });
