@@ -97,9 +97,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const paymentsRepository = new PaymentsRepository(database.db);
   const events = new PaymentEvents();
-  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, now);
+  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, { now, warn: log });
   const refunds = new RefundService(database.db, paymentsRepository, new RefundsRepository(database.db), khalti, state, audit, {
     abandonAfterMs: khalti.totalTimeoutMs + 5000,
+    settleBaseDelayMs: config.reconcileIntervalMs,
     now,
   });
   const services: PaymentServices = {

@@ -19,9 +19,10 @@ type Documents = {
     "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n  }\n}": typeof types.CheckoutConfigDocument,
     "mutation InitiatePayment($input: InitiatePaymentInput!) {\n  initiatePayment(input: $input) {\n    paymentUrl\n    payment {\n      pidx\n      status\n      amount\n      expiresAt\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": typeof types.InitiatePaymentDocument,
     "subscription PaymentStatusChanged($pidx: ID!) {\n  paymentStatusChanged(pidx: $pidx) {\n    pidx\n    previousStatus\n    status\n    source\n    occurredAt\n    payment {\n      paid\n      totalAmount\n    }\n  }\n}": typeof types.PaymentStatusChangedDocument,
-    "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n  }\n}": typeof types.PaymentDocument,
+    "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n    lateCompletion\n  }\n}": typeof types.PaymentDocument,
     "query Payments($status: PaymentStatus, $first: Int, $after: String) {\n  payments(status: $status, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        pidx\n        purchaseOrderId\n        status\n        paid\n        amount\n        refundedAmount\n        refunds {\n          id\n          amount\n          state\n        }\n      }\n    }\n  }\n}": typeof types.PaymentsDocument,
     "mutation Refund($input: RefundInput!) {\n  refund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": typeof types.RefundDocument,
+    "mutation ResolveRefund($input: ResolveRefundInput!) {\n  resolveRefund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n      paid\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": typeof types.ResolveRefundDocument,
     "query TransactionStatus($token: String!, $amount: Int!) {\n  transactionStatus(token: $token, amount: $amount) {\n    status\n    state\n    detail\n  }\n}": typeof types.TransactionStatusDocument,
     "mutation VerifyPayment($pidx: ID!) {\n  verifyPayment(pidx: $pidx) {\n    pidx\n    status\n    paid\n    totalAmount\n  }\n}": typeof types.VerifyPaymentDocument,
 };
@@ -31,9 +32,10 @@ const documents: Documents = {
     "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n  }\n}": types.CheckoutConfigDocument,
     "mutation InitiatePayment($input: InitiatePaymentInput!) {\n  initiatePayment(input: $input) {\n    paymentUrl\n    payment {\n      pidx\n      status\n      amount\n      expiresAt\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": types.InitiatePaymentDocument,
     "subscription PaymentStatusChanged($pidx: ID!) {\n  paymentStatusChanged(pidx: $pidx) {\n    pidx\n    previousStatus\n    status\n    source\n    occurredAt\n    payment {\n      paid\n      totalAmount\n    }\n  }\n}": types.PaymentStatusChangedDocument,
-    "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n  }\n}": types.PaymentDocument,
+    "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n    lateCompletion\n  }\n}": types.PaymentDocument,
     "query Payments($status: PaymentStatus, $first: Int, $after: String) {\n  payments(status: $status, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        pidx\n        purchaseOrderId\n        status\n        paid\n        amount\n        refundedAmount\n        refunds {\n          id\n          amount\n          state\n        }\n      }\n    }\n  }\n}": types.PaymentsDocument,
     "mutation Refund($input: RefundInput!) {\n  refund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": types.RefundDocument,
+    "mutation ResolveRefund($input: ResolveRefundInput!) {\n  resolveRefund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n      paid\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": types.ResolveRefundDocument,
     "query TransactionStatus($token: String!, $amount: Int!) {\n  transactionStatus(token: $token, amount: $amount) {\n    status\n    state\n    detail\n  }\n}": types.TransactionStatusDocument,
     "mutation VerifyPayment($pidx: ID!) {\n  verifyPayment(pidx: $pidx) {\n    pidx\n    status\n    paid\n    totalAmount\n  }\n}": types.VerifyPaymentDocument,
 };
@@ -75,7 +77,7 @@ export function graphql(source: "subscription PaymentStatusChanged($pidx: ID!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n  }\n}"): (typeof documents)["query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n  }\n}"];
+export function graphql(source: "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n    lateCompletion\n  }\n}"): (typeof documents)["query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n    lateCompletion\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -84,6 +86,10 @@ export function graphql(source: "query Payments($status: PaymentStatus, $first: 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation Refund($input: RefundInput!) {\n  refund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}"): (typeof documents)["mutation Refund($input: RefundInput!) {\n  refund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ResolveRefund($input: ResolveRefundInput!) {\n  resolveRefund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n      paid\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}"): (typeof documents)["mutation ResolveRefund($input: ResolveRefundInput!) {\n  resolveRefund(input: $input) {\n    refund {\n      id\n      amount\n      state\n      detail\n    }\n    payment {\n      pidx\n      status\n      refundedAmount\n      paid\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -45,6 +45,6 @@ export function merchantReturnUrl(payment: PaymentRow): string {
   url.searchParams.set('pidx', payment.pidx);
   url.searchParams.set('status', status);
   url.searchParams.set('purchase_order_id', payment.purchaseOrderId);
-  url.searchParams.set('paid', String(isPaid({ status, amount: payment.amount, totalAmount: payment.totalAmount })));
+  url.searchParams.set('paid', String(isPaid({ ...payment, status })));
   return url.toString();
 }

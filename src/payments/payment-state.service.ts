@@ -11,7 +11,7 @@ import type { KhaltiClient } from '../khalti/khalti.client';
 import type { LookupResult, PaymentStatus } from '../khalti/khalti.types';
 import type { AuditService } from './audit.service';
 import type { PaymentEvents, PaymentStatusChangeEvent, StatusSource } from './payment-events';
-import { isFinal, mayMove } from './status.rules';
+import { isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
 
 export function statusOf(row: PaymentRow): PaymentStatus {
   return row.status as PaymentStatus;
@@ -20,17 +20,38 @@ export function statusOf(row: PaymentRow): PaymentStatus {
 export interface RefreshOutcome {
   payment: PaymentRow;
   change: PaymentStatusChangeEvent | null;
+  /** This change is a late completion (Khalti paid a payment the gateway had given up on). */
+  late?: boolean;
+}
+
+export interface ApplyOptions {
+  /**
+   * The reconciler's last lookup past expires_at: if Khalti still says Initiated, record EXPIRED
+   * (flagged as inferred). Only ever from a lookup made in the same pass, never without one.
+   */
+  inferExpiry?: boolean;
+  detail?: Record<string, unknown>;
+}
+
+export interface PaymentStateOptions {
+  now?: () => Date;
+  /** Warnings an operator must see (a late completion). */
+  warn?: (line: string) => void;
 }
 
 export class PaymentStateService {
+  private readonly now: () => Date;
+
   constructor(
     private readonly db: Db,
     private readonly payments: PaymentsRepository,
     private readonly khalti: Pick<KhaltiClient, 'lookup'>,
     private readonly audit: AuditService,
     private readonly events: PaymentEvents,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly options: PaymentStateOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
 
   get(pidx: string): PaymentRow | undefined {
     return this.payments.byPidx(pidx);
@@ -44,30 +65,27 @@ export class PaymentStateService {
    * Every caller gets its own fresh lookup: joining one already in flight could hand a buyer
    * returning from the payment page an answer Khalti gave before they paid.
    */
-  async refresh(pidx: string, source: StatusSource): Promise<RefreshOutcome | null> {
+  async refresh(pidx: string, source: StatusSource, options: ApplyOptions = {}): Promise<RefreshOutcome | null> {
     if (!this.payments.byPidx(pidx)) return null;
     const lookup = await this.khalti.lookup(pidx);
-    return this.apply(pidx, lookup, source);
+    return this.apply(pidx, lookup, source, options);
   }
 
-  /** Applies a lookup result. Exposed for the reconciler's expiry rule and for tests. */
-  apply(
-    pidx: string,
-    lookup: LookupResult,
-    source: StatusSource,
-    options: { forceStatus?: PaymentStatus; detail?: Record<string, unknown> } = {},
-  ): RefreshOutcome {
+  /** Applies a lookup result (what Khalti said, never a made-up one). Exposed for refunds and tests. */
+  apply(pidx: string, lookup: LookupResult, source: StatusSource, options: ApplyOptions = {}): RefreshOutcome {
     const at = this.now();
     const outcome = immediately(this.db, (): RefreshOutcome => {
       const current = this.payments.byPidx(pidx);
       if (!current) throw new Error(`payment ${pidx} vanished`);
       const previous = statusOf(current);
-      const reported = options.forceStatus ?? lookup.status;
-      const moves = reported !== previous && mayMove(previous, reported);
+      const inferring = options.inferExpiry === true && previous === 'INITIATED' && lookup.status === 'INITIATED';
+      const reported: PaymentStatus = inferring ? 'EXPIRED' : lookup.status;
+      const moves = reported !== previous && mayMove(previous, reported, current.expiryInferred);
       // An answer that would walk the payment backwards is an older view of it: none of its
       // fields are applied (the audit row of the call keeps what it said).
       if (reported !== previous && !moves) return { payment: current, change: null };
       const status = moves ? reported : previous;
+      const late = moves && isMoneyMoved(status) && !isMoneyMoved(previous) && (isLateCompletion(previous, status) || current.expiryInferred);
 
       const changes = {
         totalAmount: lookup.totalAmount,
@@ -75,19 +93,18 @@ export class PaymentStateService {
         fee: lookup.fee,
         refunded: lookup.refunded,
         status,
+        // Khalti saying Expired itself replaces the gateway's guess with Khalti's word; otherwise
+        // the flag stays as history (a later Completed is then a late completion).
+        expiryInferred: inferring || (current.expiryInferred && !(status === 'EXPIRED' && lookup.status === 'EXPIRED')),
+        lateCompletion: current.lateCompletion || late,
       };
-      const same =
-        current.totalAmount === changes.totalAmount &&
-        current.transactionId === changes.transactionId &&
-        current.fee === changes.fee &&
-        current.refunded === changes.refunded &&
-        current.status === changes.status;
+      const same = (Object.keys(changes) as (keyof typeof changes)[]).every((key) => current[key] === changes[key]);
       if (same) return { payment: current, change: null };
 
       const written = this.payments.update(pidx, current.version, {
         ...changes,
         updatedAt: at,
-        nextLookupAt: isFinal(status) ? null : current.nextLookupAt,
+        nextLookupAt: needsLookup(changes) ? current.nextLookupAt : null,
       });
       if (!written) throw new Error(`payment ${pidx} changed under an immediate transaction`);
       const payment = this.payments.byPidx(pidx)!;
@@ -99,12 +116,27 @@ export class PaymentStateService {
         status,
         source,
         at,
-        detail: { reported: lookup.rawStatus, totalAmount: lookup.totalAmount, ...options.detail },
+        detail: {
+          reported: lookup.rawStatus,
+          totalAmount: lookup.totalAmount,
+          ...(inferring ? { reason: 'still Initiated at Khalti after expires_at', inferred: true } : {}),
+          ...(late ? { lateCompletion: true } : {}),
+          ...options.detail,
+        },
       });
-      return { payment, change: { pidx, previousStatus: previous, status, source, occurredAt: at, payment, auditId } };
+      return { payment, late, change: { pidx, previousStatus: previous, status, source, occurredAt: at, payment, auditId } };
     });
     // Published only once the change is committed.
-    if (outcome.change) this.events.publish(outcome.change);
+    if (outcome.change) {
+      const { change } = outcome;
+      if (outcome.late) {
+        this.options.warn?.(
+          `warning: late completion: Khalti reports ${pidx} ${change.status} after the gateway had recorded it ${change.previousStatus}; ` +
+            'the record now follows Khalti (lateCompletion: true). Check whether the order was cancelled or re-sold.',
+        );
+      }
+      this.events.publish(change);
+    }
     return outcome;
   }
 

@@ -1,7 +1,8 @@
 /**
  * Looks up, in the background, payments whose status may still change, so that subscribers learn
  * of payments whose buyer never came back. Each payment backs off from RECONCILE_INTERVAL_MS;
- * an INITIATED payment still unpaid after its expires_at is recorded EXPIRED after a last lookup.
+ * an INITIATED payment that a lookup past its expires_at still finds Initiated is recorded
+ * EXPIRED (inferred), and then looked up on a slow tail in case Khalti completes it late.
  * Refunds whose outcome is unknown are settled here too (by lookup, never by resending).
  */
 import type { PaymentsRepository } from '../db/payments.repository';
@@ -21,6 +22,8 @@ export interface ReconcilerOptions {
   batchSize?: number;
   /** Looks after a refund for the status to follow it, before giving up. */
   maxRefundFollowUps?: number;
+  /** Offsets from expires_at at which a payment the gateway inferred EXPIRED is looked up again. */
+  lateCompletionChecksMs?: readonly number[];
   now?: () => Date;
   onError?: (error: unknown, pidx?: string) => void;
 }
@@ -84,53 +87,62 @@ export class Reconciler {
       await this.reconcile(payment);
     }
     this.refunds.markAbandonedUnknown();
-    const settleBefore = new Date(now.getTime() - this.options.intervalMs);
-    for (const refund of this.refunds.unsettled(settleBefore)) {
+    for (const refund of this.refunds.dueForSettling(now)) {
       if (this.stopRequested) return;
       await this.refunds.settle(refund.id).catch((error) => this.options.onError?.(error, refund.pidx));
     }
   }
 
   private async reconcile(payment: PaymentRow): Promise<void> {
+    const now = this.now();
+    // Past expires_at a lookup that still says Initiated makes the payment EXPIRED; a lookup that
+    // fails makes nothing (the next pass asks again). Never an inference without an answer.
+    const pastExpiry = now.getTime() >= payment.expiresAt.getTime() + this.expiryGraceMs;
     let current = payment;
     try {
-      const outcome = await this.state.refresh(payment.pidx, 'RECONCILER');
+      const outcome = await this.state.refresh(payment.pidx, 'RECONCILER', { inferExpiry: pastExpiry });
       if (outcome) current = outcome.payment;
     } catch (error) {
       this.options.onError?.(error, payment.pidx);
+      current = this.state.get(payment.pidx) ?? payment;
     }
-    const now = this.now();
-    const status = statusOf(current);
     const attempts = current.lookupAttempts + 1;
-    const pastExpiry = now.getTime() >= current.expiresAt.getTime() + (this.options.expiryGraceMs ?? 5000);
-
-    if (status === 'INITIATED' && pastExpiry) {
-      // The last lookup after expires_at still says Initiated: the buyer never paid and cannot now.
-      this.state.apply(
-        current.pidx,
-        { pidx: current.pidx, totalAmount: current.totalAmount ?? current.amount, status: 'INITIATED', rawStatus: 'Initiated', transactionId: current.transactionId, fee: current.fee ?? 0, refunded: current.refunded },
-        'RECONCILER',
-        { forceStatus: 'EXPIRED', detail: { reason: 'still Initiated at Khalti after expires_at' } },
-      );
-      current = this.state.get(current.pidx)!;
-    }
-
     this.payments.update(current.pidx, current.version, {
       lookupAttempts: attempts,
-      nextLookupAt: this.nextLookup(current, attempts, now),
+      nextLookupAt: this.nextLookup(current, attempts, this.now()),
     });
+  }
+
+  private get expiryGraceMs(): number {
+    return this.options.expiryGraceMs ?? 5000;
   }
 
   private nextLookup(payment: PaymentRow, attempts: number, now: Date): Date | null {
     const status = statusOf(payment);
+    if (status === 'EXPIRED' && payment.expiryInferred) return this.lateCompletionCheck(payment, now);
     const awaitingRefund = status === 'COMPLETED' && payment.refundedAmount > 0;
     if (isFinal(status) && !awaitingRefund) return null;
     if (awaitingRefund && attempts > (this.options.maxRefundFollowUps ?? 10)) return null;
     const backoff = Math.min(this.options.intervalMs * 2 ** Math.min(attempts, 20), this.options.maxBackoffMs ?? 10 * 60 * 1000);
     let next = now.getTime() + backoff;
     // Look once more right after expiry rather than sleeping through it.
-    const expiryCheck = payment.expiresAt.getTime() + (this.options.expiryGraceMs ?? 5000);
+    const expiryCheck = payment.expiresAt.getTime() + this.expiryGraceMs;
     if (status === 'INITIATED' && now.getTime() < expiryCheck) next = Math.min(next, expiryCheck);
     return new Date(next);
   }
+
+  /**
+   * The slow tail for a payment the gateway itself recorded EXPIRED: Khalti may still complete it
+   * (clock skew, a slow bank), and its buyer may never come back to tell us, so it is looked up a
+   * few more times at growing distances from expires_at, then left.
+   */
+  private lateCompletionCheck(payment: PaymentRow, now: Date): Date | null {
+    const next = (this.options.lateCompletionChecksMs ?? LATE_COMPLETION_CHECKS_MS)
+      .map((offset) => payment.expiresAt.getTime() + offset)
+      .find((at) => at > now.getTime());
+    return next === undefined ? null : new Date(next);
+  }
 }
+
+/** After the gateway inferred EXPIRED: look again 1 hour and 24 hours after expires_at. */
+export const LATE_COMPLETION_CHECKS_MS: readonly number[] = [60 * 60 * 1000, 24 * 60 * 60 * 1000];

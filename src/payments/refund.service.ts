@@ -2,7 +2,8 @@
  * Refunds. The refund is recorded (REQUESTED) before Khalti is called, never exceeds what is
  * left, and only one refund of a payment is in flight at a time, so concurrent requests cause one
  * upstream call. Khalti's refund is not idempotent: an outcome we did not hear (timeout, reset,
- * 5xx) is settled by lookup, never by sending it again.
+ * 5xx) is UNKNOWN until a lookup shows the money moved or an admin settles it (resolveRefund),
+ * never sent again, and it blocks further refunds of the payment meanwhile (refund-state.rules.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
@@ -12,13 +13,15 @@ import type { PaymentRow, RefundRow } from '../db/schema';
 import { immediately } from '../db/transaction';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import { KhaltiError, KhaltiUnavailableError } from '../khalti/khalti.errors';
+import type { LookupResult } from '../khalti/khalti.types';
 import type { AuditService } from './audit.service';
 import { fingerprint } from './fingerprint';
 import { statusOf, type PaymentStateService } from './payment-state.service';
+import { isOpenRefund, nextRefundState, type RefundEvidence, type RefundState } from './refund-state.rules';
 import { isRefundable } from './status.rules';
 import { userError, type UserError } from './user-error';
 
-export type RefundState = 'REQUESTED' | 'SUCCEEDED' | 'FAILED' | 'UNKNOWN';
+export type { RefundState } from './refund-state.rules';
 
 export interface RefundCommand {
   pidx: string;
@@ -26,6 +29,13 @@ export interface RefundCommand {
   amount?: number;
   mobile?: string;
   idempotencyKey?: string;
+}
+
+export interface ResolveRefundCommand {
+  refundId: string;
+  /** SUCCEEDED or FAILED: what the admin saw on Khalti's dashboard */
+  state: RefundState;
+  note: string;
 }
 
 export interface RefundOutcome {
@@ -40,14 +50,21 @@ export interface RefundServiceOptions {
    * flight any more (longer than the client's total timeout): its process died or lost track.
    */
   abandonAfterMs: number;
+  /** First wait before an UNKNOWN refund is looked up again; it doubles from there. */
+  settleBaseDelayMs?: number;
+  /** Longest wait between two settling lookups of one UNKNOWN refund. */
+  settleMaxDelayMs?: number;
   now?: () => Date;
 }
 
-/** Refunds in these states block another refund of the same payment. */
-const OPEN_STATES = ['REQUESTED', 'UNKNOWN'];
 const MOBILE = /^\d{10}$/;
+export const MAX_RESOLVE_NOTE_LENGTH = 1000;
+const DEFAULT_SETTLE_BASE_DELAY_MS = 15_000;
+const DEFAULT_SETTLE_MAX_DELAY_MS = 6 * 60 * 60 * 1000;
 
 export class RefundService {
+  private readonly now: () => Date;
+
   constructor(
     private readonly db: Db,
     private readonly payments: PaymentsRepository,
@@ -59,8 +76,6 @@ export class RefundService {
   ) {
     this.now = options.now ?? (() => new Date());
   }
-
-  private readonly now: () => Date;
 
   forPayment(pidx: string): RefundRow[] {
     return this.refunds.forPayment(pidx);
@@ -84,23 +99,22 @@ export class RefundService {
         amount: sendAmount,
         mobile: refund.mobile ?? undefined,
       });
-      this.markSucceeded(refund, result.detail);
+      this.markSucceeded(refund.id, 'khalti_accepted', result.detail);
     } catch (error) {
       if (error instanceof KhaltiUnavailableError) {
-        this.markUnknown(refund, error.message);
+        this.markUnknown(refund.id, error.message);
         await this.settle(refund.id).catch(() => undefined);
       } else if (error instanceof KhaltiError) {
-        this.finish(refund, 'FAILED', error.message, 'refund_failed');
+        this.move(refund.id, 'khalti_refused', { detail: error.message, operation: 'refund_failed' });
         if (error.kind === 'auth') throw error;
-        const settled = this.refunds.byId(refund.id)!;
         return {
-          refund: settled,
+          refund: this.refunds.byId(refund.id)!,
           payment: this.payments.byPidx(payment.pidx)!,
           userErrors: [userError(null, 'KHALTI_REJECTED', error.message)],
         };
       } else {
         // Not a Khalti answer at all (a bug, a crash in our code): we cannot know what happened.
-        this.markUnknown(refund, error instanceof Error ? error.message : String(error));
+        this.markUnknown(refund.id, error instanceof Error ? error.message : String(error));
         throw error;
       }
     }
@@ -111,51 +125,75 @@ export class RefundService {
   }
 
   /**
-   * Settles a refund whose outcome we did not hear, from what Khalti's lookup says about the
-   * payment. Never resends. Leaves it UNKNOWN when the lookup cannot tell (and says why).
+   * Looks the payment of an UNKNOWN refund up and settles the refund if the lookup shows the
+   * money moved. Never resends, and never concludes FAILED: "not refunded (yet)" is what Khalti
+   * also says before it applies a refund it received. Otherwise the refund stays UNKNOWN and its
+   * next look is pushed back (doubling, up to settleMaxDelayMs).
    */
-  async settle(refundId: string): Promise<RefundRow> {
+  async settle(refundId: string): Promise<RefundRow | undefined> {
     const refund = this.refunds.byId(refundId);
-    if (!refund || refund.state !== 'UNKNOWN') return refund!;
+    if (!refund || refund.state !== 'UNKNOWN') return refund;
     const before = this.payments.byPidx(refund.pidx)!;
-    const lookupStartedAt = this.now().getTime();
-    const lookup = await this.khalti.lookup(refund.pidx);
+    let lookup: LookupResult;
+    try {
+      lookup = await this.khalti.lookup(refund.pidx);
+    } catch (error) {
+      this.postpone(refund.id, `Khalti could not be asked (${error instanceof Error ? error.message : String(error)}); still unknown.`);
+      throw error;
+    }
     this.state.apply(refund.pidx, lookup, 'REFUND');
     const paid = before.totalAmount ?? before.amount;
 
     if (lookup.status === 'REFUNDED') {
-      this.markSucceeded(refund, 'Settled by lookup: Khalti reports the payment refunded.', paid - before.refundedAmount);
-    } else if (lookup.status === 'PARTIALLY_REFUNDED' && before.refundedAmount === 0) {
-      this.markSucceeded(refund, 'Settled by lookup: Khalti reports the payment partially refunded.');
-    } else if (lookup.status === 'COMPLETED' && !lookup.refunded) {
-      // "No refund" is conclusive only from a lookup that started after our call to Khalti could
-      // still have been running; an earlier (or stale) answer must not free the balance for a
-      // second refund while the first may yet have moved the money.
-      const conclusiveFrom = refund.createdAt.getTime() + this.options.abandonAfterMs;
-      if (lookupStartedAt >= conclusiveFrom) {
-        this.finish(refund, 'FAILED', 'Settled by lookup: Khalti reports no refund of this payment.', 'refund_settled_failed');
-      } else {
-        this.finish(
-          refund,
-          'UNKNOWN',
-          `Khalti reports no refund yet; not concluded failed before ${new Date(conclusiveFrom).toISOString()}, when our call can no longer be in progress.`,
-          'refund_still_unknown',
-        );
-      }
+      this.markSucceeded(refund.id, 'lookup_applied', 'Settled by lookup: Khalti reports the payment refunded.', paid - before.refundedAmount);
+    } else if ((lookup.status === 'PARTIALLY_REFUNDED' || lookup.refunded) && before.refundedAmount === 0) {
+      this.markSucceeded(refund.id, 'lookup_applied', 'Settled by lookup: Khalti reports the payment partially refunded.');
     } else {
-      this.finish(
-        refund,
-        'UNKNOWN',
-        `Khalti reports "${lookup.rawStatus}", which cannot tell whether this refund applied; check the Khalti dashboard.`,
-        'refund_still_unknown',
+      this.postpone(
+        refund.id,
+        `Khalti reports "${lookup.rawStatus}" (refunded: ${lookup.refunded}), which does not show this refund applied; it may still be. ` +
+          'Check the Khalti dashboard and settle it with resolveRefund.',
       );
     }
-    return this.refunds.byId(refund.id)!;
+    return this.refunds.byId(refund.id);
   }
 
-  /** Refunds whose outcome is unknown and that nobody has tried to settle since `before`. */
-  unsettled(before: Date): RefundRow[] {
-    return this.refunds.inStates(['UNKNOWN']).filter((refund) => refund.updatedAt.getTime() <= before.getTime());
+  /**
+   * An admin settles an UNKNOWN refund after checking Khalti's dashboard. SUCCEEDED counts the
+   * amount as refunded; FAILED frees the balance for another refund. One audit row, with the
+   * admin's key id (the actor) and note.
+   */
+  async resolve(command: ResolveRefundCommand): Promise<RefundOutcome> {
+    const errors = validateResolve(command);
+    if (errors.length) return { refund: null, payment: null, userErrors: errors };
+    const evidence: RefundEvidence = command.state === 'SUCCEEDED' ? 'admin_succeeded' : 'admin_failed';
+    const note = command.note.trim();
+    const refund = this.refunds.byId(command.refundId);
+    if (!refund) return { refund: null, payment: null, userErrors: [userError(['input', 'refundId'], 'INVALID_VALUE', 'No refund with this id.')] };
+    const detail = `Resolved ${command.state} by an admin: ${note}`;
+    // The transition is re-checked inside the write's transaction: of two admins (or an admin and
+    // a settling lookup) racing, one moves the refund and the other is told it is no longer UNKNOWN.
+    const moved =
+      evidence === 'admin_succeeded'
+        ? this.markSucceeded(refund.id, evidence, detail, refund.amount, 'refund_resolved', { note })
+        : this.move(refund.id, evidence, { detail, operation: 'refund_resolved', audit: { note } });
+    if (!moved) {
+      const now = this.refunds.byId(refund.id)!;
+      return {
+        refund: null,
+        payment: this.payments.byPidx(refund.pidx) ?? null,
+        userErrors: [userError(['input', 'refundId'], 'INVALID_VALUE', `Only a refund whose outcome is UNKNOWN can be resolved; this one is ${now.state}.`)],
+      };
+    }
+    if (command.state === 'SUCCEEDED') await this.state.refresh(refund.pidx, 'REFUND').catch(() => undefined);
+    return { refund: this.refunds.byId(refund.id)!, payment: this.payments.byPidx(refund.pidx)!, userErrors: [] };
+  }
+
+  /** UNKNOWN refunds whose next settling lookup is due. */
+  dueForSettling(now: Date): RefundRow[] {
+    return this.refunds
+      .inStates(['UNKNOWN'])
+      .filter((refund) => refund.nextSettleAt === null || refund.nextSettleAt.getTime() <= now.getTime());
   }
 
   /**
@@ -167,7 +205,7 @@ export class RefundService {
   markAbandonedUnknown(): number {
     const before = this.now().getTime() - this.options.abandonAfterMs;
     const abandoned = this.refunds.inStates(['REQUESTED']).filter((refund) => refund.updatedAt.getTime() <= before);
-    for (const refund of abandoned) this.markUnknown(refund, 'No answer from Khalti was recorded for this refund (the gateway stopped or failed mid-call).');
+    for (const refund of abandoned) this.markUnknown(refund.id, 'No answer from Khalti was recorded for this refund (the gateway stopped or failed mid-call).');
     return abandoned.length;
   }
 
@@ -193,9 +231,18 @@ export class RefundService {
     if (!isRefundable(statusOf(payment)) || !payment.transactionId) {
       return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', `A ${payment.status} payment cannot be refunded.`), payment);
     }
-    if (this.refunds.inStates(OPEN_STATES, payment.pidx).length > 0) {
-      return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', 'Another refund of this payment is in progress or being settled.'), payment);
+    const open = this.refunds.inStates(['REQUESTED', 'UNKNOWN'], payment.pidx).filter((refund) => isOpenRefund(refund.state as RefundState));
+    if (open.some((refund) => refund.state === 'UNKNOWN')) {
+      return refuse(
+        userError(
+          ['input', 'pidx'],
+          'REFUND_OUTCOME_UNKNOWN',
+          'An earlier refund of this payment has an unknown outcome; it must be settled (by lookup, or resolveRefund after checking the Khalti dashboard) before another.',
+        ),
+        payment,
+      );
     }
+    if (open.length > 0) return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', 'Another refund of this payment is in progress.'), payment);
     const remaining = (payment.totalAmount ?? payment.amount) - payment.refundedAmount;
     if (remaining <= 0) return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', 'Nothing is left to refund.'), payment);
     const amount = command.amount ?? remaining;
@@ -229,39 +276,71 @@ export class RefundService {
   }
 
   /**
-   * Khalti says the money moved: that is recorded whatever the refund's state (even FAILED, should
-   * a stale lookup have settled it wrongly first), but only once.
+   * The money moved: recorded once, counting the amount as refunded and asking the reconciler to
+   * look the payment up again (its status must follow from a lookup).
    */
-  private markSucceeded(refund: RefundRow, detail: string, amount = refund.amount): void {
-    immediately(this.db, () => {
-      const current = this.refunds.byId(refund.id)!;
-      if (current.state === 'SUCCEEDED') return;
-      const payment = this.payments.byPidx(refund.pidx)!;
-      this.refunds.update(refund.id, { state: 'SUCCEEDED', amount, detail, updatedAt: this.now() });
-      // Ask the reconciler to look the payment up again: its status must follow from a lookup.
+  private markSucceeded(
+    refundId: string,
+    evidence: RefundEvidence,
+    detail: string,
+    amount?: number,
+    operation = 'refund_succeeded',
+    audit: Record<string, unknown> = {},
+  ): boolean {
+    return immediately(this.db, () => {
+      const current = this.refunds.byId(refundId)!;
+      if (nextRefundState(current.state as RefundState, evidence) !== 'SUCCEEDED') return false;
+      const refunded = amount ?? current.amount;
+      const payment = this.payments.byPidx(current.pidx)!;
+      const at = this.now();
+      this.refunds.update(refundId, { state: 'SUCCEEDED', amount: refunded, detail, updatedAt: at, nextSettleAt: null });
       this.payments.update(payment.pidx, payment.version, {
-        refundedAmount: payment.refundedAmount + amount,
-        nextLookupAt: this.now(),
-        updatedAt: this.now(),
+        refundedAmount: payment.refundedAmount + refunded,
+        nextLookupAt: at,
+        updatedAt: at,
       });
-      this.audit.refundStep({ pidx: refund.pidx, operation: 'refund_succeeded', detail: { refundId: refund.id, amount, detail } });
+      this.audit.refundStep({ pidx: current.pidx, operation, detail: { refundId, state: 'SUCCEEDED', amount: refunded, detail, ...audit } });
+      return true;
     });
   }
 
-  private markUnknown(refund: RefundRow, detail: string): void {
-    this.finish(refund, 'UNKNOWN', detail, 'refund_outcome_unknown');
+  private markUnknown(refundId: string, detail: string): void {
+    this.move(refundId, 'no_answer', { detail, operation: 'refund_outcome_unknown' });
   }
 
   /**
-   * Records a refund as FAILED or UNKNOWN, but only while its outcome is still open: a refund
-   * already SUCCEEDED (or FAILED) is never moved back by a later, possibly staler, answer.
+   * Moves a refund to FAILED or UNKNOWN as the transition table allows for this evidence; a
+   * refund the evidence may not move (already settled, say) is left as it is.
    */
-  private finish(refund: RefundRow, state: RefundState, detail: string, operation: string): void {
+  private move(refundId: string, evidence: RefundEvidence, step: { detail: string; operation: string; audit?: Record<string, unknown> }): boolean {
+    return immediately(this.db, () => {
+      const current = this.refunds.byId(refundId)!;
+      const next = nextRefundState(current.state as RefundState, evidence);
+      if (next === null || next === 'SUCCEEDED') return false;
+      const at = this.now();
+      this.refunds.update(refundId, { state: next, detail: step.detail, updatedAt: at, nextSettleAt: next === 'UNKNOWN' ? at : null });
+      this.audit.refundStep({
+        pidx: current.pidx,
+        operation: step.operation,
+        detail: { refundId, state: next, amount: current.amount, detail: step.detail, ...step.audit },
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Still UNKNOWN after a look: the next one backs off. No audit row (the lookup itself has one,
+   * and a refund that stays unknown for days must not write one every pass).
+   */
+  private postpone(refundId: string, detail: string): void {
     immediately(this.db, () => {
-      const current = this.refunds.byId(refund.id)!;
-      if (!OPEN_STATES.includes(current.state)) return;
-      this.refunds.update(refund.id, { state, detail, updatedAt: this.now() });
-      this.audit.refundStep({ pidx: refund.pidx, operation, detail: { refundId: refund.id, amount: refund.amount, detail } });
+      const current = this.refunds.byId(refundId)!;
+      if (current.state !== 'UNKNOWN') return;
+      const attempts = current.settleAttempts + 1;
+      const base = this.options.settleBaseDelayMs ?? DEFAULT_SETTLE_BASE_DELAY_MS;
+      const delay = Math.min(base * 2 ** Math.min(attempts - 1, 30), this.options.settleMaxDelayMs ?? DEFAULT_SETTLE_MAX_DELAY_MS);
+      const at = this.now();
+      this.refunds.update(refundId, { detail, settleAttempts: attempts, nextSettleAt: new Date(at.getTime() + delay), updatedAt: at });
     });
   }
 }
@@ -277,6 +356,19 @@ function validate(command: RefundCommand): UserError[] {
   }
   if (command.idempotencyKey !== undefined && (command.idempotencyKey.length < 1 || command.idempotencyKey.length > 255)) {
     errors.push(userError(['input', 'idempotencyKey'], 'INVALID_VALUE', 'idempotencyKey must be 1 to 255 characters.'));
+  }
+  return errors;
+}
+
+function validateResolve(command: ResolveRefundCommand): UserError[] {
+  const errors: UserError[] = [];
+  if (!command.refundId.trim()) errors.push(userError(['input', 'refundId'], 'BLANK', 'refundId may not be blank.'));
+  if (command.state !== 'SUCCEEDED' && command.state !== 'FAILED') {
+    errors.push(userError(['input', 'state'], 'INVALID_VALUE', 'state must be SUCCEEDED or FAILED: what the Khalti dashboard shows for this refund.'));
+  }
+  if (!command.note.trim()) errors.push(userError(['input', 'note'], 'BLANK', 'note may not be blank: say what you checked.'));
+  else if (command.note.length > MAX_RESOLVE_NOTE_LENGTH) {
+    errors.push(userError(['input', 'note'], 'INVALID_VALUE', `note must be at most ${MAX_RESOLVE_NOTE_LENGTH} characters.`));
   }
   return errors;
 }

@@ -68,7 +68,7 @@ describe('crash consistency (kill -9 and restart)', () => {
     return pidx;
   };
 
-  it('refund: killed after the intent is recorded, before Khalti acted — settled FAILED, never resent', async () => {
+  it('refund: killed after the intent is recorded, before Khalti acted — UNKNOWN until an admin resolves it, never resent', async () => {
     const first = await start();
     const pidx = await completedPayment(first);
     await khalti.control('POST', '/faults', { route: 'refund', kind: 'latency', ms: 3000, phase: 'before' });
@@ -80,12 +80,22 @@ describe('crash consistency (kill -9 and restart)', () => {
 
     const second = await start();
     // Once no call could still be running (KHALTI_TIMEOUT_MS + 5 s after the intent), the
-    // reconciler marks the refund UNKNOWN and settles it by lookup.
-    await until('the refund to settle', () => refundsOf(pidx)[0]?.state === 'FAILED', 20000);
+    // reconciler marks the refund UNKNOWN. Khalti's "not refunded" never makes it FAILED (Khalti
+    // may yet apply what it received): it blocks further refunds until an admin resolves it.
+    await until('the refund to be unknown', () => refundsOf(pidx)[0]?.state === 'UNKNOWN', 20000);
+    const blocked = await second.gql(REFUND, { input: { pidx, amount: 100 } }, ADMIN_KEY);
+    expect(blocked.data.refund.userErrors).toEqual([expect.objectContaining({ code: 'REFUND_OUTCOME_UNKNOWN' })]);
+    const [refundId] = query<{ id: string }>('SELECT id FROM refunds WHERE pidx = ?', pidx).map((row) => row.id);
+    const resolved = await second.gql(
+      'mutation ($input: ResolveRefundInput!) { resolveRefund(input: $input) { refund { state } userErrors { code } } }',
+      { input: { refundId, state: 'FAILED', note: 'Not on the Khalti dashboard' } },
+      ADMIN_KEY,
+    );
+    expect(resolved.data.resolveRefund).toEqual({ refund: { state: 'FAILED' }, userErrors: [] });
     expect(khalti.emulator.controls.payment(pidx)!.refunds).toEqual([]);
     expect(khalti.requests('refund')).toBe(refundsBefore + 1);
     expect(paymentOf(pidx)).toEqual({ status: 'COMPLETED', refunded_amount: 0 });
-    expect(story(pidx).filter((line) => line.startsWith('refund:'))).toEqual(['refund:refund_requested', 'refund:refund_outcome_unknown', 'refund:refund_settled_failed']);
+    expect(story(pidx).filter((line) => line.startsWith('refund:'))).toEqual(['refund:refund_requested', 'refund:refund_outcome_unknown', 'refund:refund_resolved']);
     await second.kill9();
   });
 

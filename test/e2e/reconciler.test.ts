@@ -4,7 +4,7 @@
  */
 import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
 import { get } from '../support/buyer';
-import { AUDIT_LOG, PAYMENT, REFUND, STATUS_CHANGED, VERIFY } from '../support/operations';
+import { AUDIT_LOG, PAYMENT, REFUND, RESOLVE_REFUND, STATUS_CHANGED, VERIFY } from '../support/operations';
 import { completed, initiated } from '../support/payments';
 import { connected, subscribe } from '../support/subscriptions';
 
@@ -106,16 +106,34 @@ describe('the reconciler', () => {
     expect(completedRows).toHaveLength(1);
   });
 
-  it('concludes a lost refund failed once no call can still be running, and frees the balance', async () => {
+  it('keeps a lost refund UNKNOWN however often Khalti says "not refunded", backing off, until an admin resolves it', async () => {
     const { pidx } = await completed(gateway);
     await gateway.control('POST', '/faults', { route: 'refund', kind: 'reset', phase: 'before' });
     const lost = await gateway.gql(REFUND, { input: { pidx, amount: 400 } }, ADMIN_KEY);
     expect(lost.data.refund.refund.state).toBe('UNKNOWN');
+    const refundId = lost.data.refund.refund.id;
 
-    // Past the client's total timeout + 5 s after the refund was recorded, a lookup is conclusive.
-    advance(60_000);
+    const lookups = async () => (await gateway.control('GET', '/requests') as { route: string; body?: { pidx?: string } }[]).filter((entry) => entry.route === 'lookup' && entry.body?.pidx === pidx).length;
+    const gaps: number[] = [];
+    for (let pass = 0; pass < 4; pass += 1) {
+      const row = gateway.app.services.refunds.forPayment(pidx)[0]!;
+      clock = Math.max(clock, row.nextSettleAt!.getTime());
+      const before = await lookups();
+      await gateway.app.reconciler.runOnce();
+      expect(await lookups()).toBeGreaterThan(before);
+      gaps.push(gateway.app.services.refunds.forPayment(pidx)[0]!.nextSettleAt!.getTime() - clock);
+    }
+    expect(gateway.app.services.refunds.forPayment(pidx).map((refund) => refund.state)).toEqual(['UNKNOWN']);
+    for (let index = 1; index < gaps.length; index += 1) expect(gaps[index]!).toBeGreaterThan(gaps[index - 1]!);
+    // Not due: a pass in between does not ask Khalti about it again.
+    const before = await lookups();
     await gateway.app.reconciler.runOnce();
-    expect(gateway.app.services.refunds.forPayment(pidx).map((refund) => refund.state)).toEqual(['FAILED']);
+    expect(await lookups()).toBe(before);
+
+    const blocked = await gateway.gql(REFUND, { input: { pidx, amount: 400 } }, ADMIN_KEY);
+    expect(blocked.data.refund.userErrors).toEqual([expect.objectContaining({ code: 'REFUND_OUTCOME_UNKNOWN' })]);
+    const resolved = await gateway.gql(RESOLVE_REFUND, { input: { refundId, state: 'FAILED', note: 'Dashboard shows no refund' } }, ADMIN_KEY);
+    expect(resolved.data.resolveRefund.refund).toMatchObject({ state: 'FAILED' });
     const again = await gateway.gql(REFUND, { input: { pidx, amount: 400 } }, ADMIN_KEY);
     expect(again.data.refund.refund).toMatchObject({ state: 'SUCCEEDED', amount: 400 });
   });

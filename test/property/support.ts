@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { RequestLog } from '../../src/sandbox/emulator.requests';
 import type { RequestLogEntry } from '../../src/sandbox/emulator.types';
 import { startGateway, type TestGateway } from '../support/gateway';
+import type { AppOptions } from '../../src/app';
 
 /** GraphQL Int is a 32-bit signed integer. */
 export const INT_MAX = 2 ** 31 - 1;
@@ -18,14 +19,17 @@ export const INT_MIN = -(2 ** 31);
  * The real gateway (embedded emulator, SQLite on disk) with rate limits and cost limits raised,
  * so hundreds of generated operations are judged on their content, not throttled.
  */
-export function startPropertyGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  return startGateway({
+export function startPropertyGateway(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestGateway> {
+  return startGateway(
+    {
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_INITIATE_PER_MINUTE: '1000000',
     RATE_LIMIT_REFUND_PER_MINUTE: '1000000',
     GRAPHQL_MAX_COST: '1000000',
     ...env,
-  });
+    },
+    options,
+  );
 }
 
 /** Every table's row count, read through a separate read-only connection (so nothing is cached). */

@@ -29,6 +29,16 @@ export const REFUND = /* GraphQL */ `
   }
 `;
 
+export const RESOLVE_REFUND = /* GraphQL */ `
+  mutation ($input: ResolveRefundInput!) {
+    resolveRefund(input: $input) {
+      refund { id amount state detail }
+      payment { pidx status refundedAmount paid }
+      userErrors { field message code }
+    }
+  }
+`;
+
 export const STATUS_CHANGED = /* GraphQL */ `
   subscription ($pidx: ID!) {
     paymentStatusChanged(pidx: $pidx) { pidx previousStatus status source occurredAt payment { paid totalAmount status } }

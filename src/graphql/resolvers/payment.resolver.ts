@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { KhaltiUnavailableError } from '../../khalti/khalti.errors';
 import type { PaymentStatus as DomainStatus } from '../../khalti/khalti.types';
-import { isFinal } from '../../payments/status.rules';
+import { needsLookup } from '../../payments/status.rules';
 import { ADMIN, CLIENT } from '../auth-checker';
 import type { GatewayContext } from '../context';
 import { toAuditEntry, toPayment, toRefund } from '../mappers';
@@ -27,7 +27,7 @@ export class PaymentResolver {
   async payment(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Promise<Payment | null> {
     const row = services.state.get(pidx);
     if (!row) return null;
-    if (isFinal(row.status as DomainStatus)) return toPayment(row);
+    if (!needsLookup({ status: row.status as DomainStatus, expiryInferred: row.expiryInferred })) return toPayment(row);
     try {
       const outcome = await services.state.refresh(pidx, 'LOOKUP');
       return toPayment(outcome?.payment ?? row);

@@ -2,7 +2,8 @@ import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { ADMIN } from '../auth-checker';
 import type { GatewayContext } from '../context';
 import { toPayment, toRefund, toUserErrors } from '../mappers';
-import { RefundInput, RefundPayload } from '../types';
+import type { RefundOutcome } from '../../payments/refund.service';
+import { RefundInput, RefundPayload, ResolveRefundInput } from '../types';
 
 @Resolver()
 export class RefundResolver {
@@ -22,10 +23,25 @@ export class RefundResolver {
       },
       auth.caller?.keyId ?? null,
     );
-    return Object.assign(new RefundPayload(), {
-      refund: outcome.refund ? toRefund(outcome.refund) : null,
-      payment: outcome.payment ? toPayment(outcome.payment) : null,
-      userErrors: toUserErrors(outcome.userErrors),
-    });
+    return toRefundPayload(outcome);
   }
+
+  @Authorized(ADMIN)
+  @Mutation(() => RefundPayload, {
+    description:
+      'Settles a refund whose outcome is UNKNOWN (Khalti\'s answer was lost and no lookup has shown it applied) once you have ' +
+      'checked the Khalti dashboard: SUCCEEDED counts it as refunded, FAILED frees the balance. Admin only; audited with your ' +
+      'key id and note. Any other refund is INVALID_VALUE.',
+  })
+  async resolveRefund(@Arg('input', () => ResolveRefundInput) input: ResolveRefundInput, @Ctx() { services }: GatewayContext): Promise<RefundPayload> {
+    return toRefundPayload(await services.refunds.resolve({ refundId: input.refundId, state: input.state, note: input.note }));
+  }
+}
+
+function toRefundPayload(outcome: RefundOutcome): RefundPayload {
+  return Object.assign(new RefundPayload(), {
+    refund: outcome.refund ? toRefund(outcome.refund) : null,
+    payment: outcome.payment ? toPayment(outcome.payment) : null,
+    userErrors: toUserErrors(outcome.userErrors),
+  });
 }

@@ -12,3 +12,4 @@ export * from './refund.input';
 export * from './initiate-payment.payload';
 export * from './refund.payload';
 export * from './connection.types';
+export * from './resolve-refund.input';

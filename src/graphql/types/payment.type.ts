@@ -36,7 +36,8 @@ export class Payment {
 
   @Field(() => Boolean, {
     description:
-      'True only when status is COMPLETED and totalAmount equals amount. The only signal to deliver the goods.',
+      'True only when status is COMPLETED, totalAmount equals amount and nothing has been refunded. The only signal to ' +
+      'deliver the goods.',
   })
   paid!: boolean;
 
@@ -66,6 +67,13 @@ export class Payment {
     description: 'Total of the refunds through this gateway that succeeded, in paisa (1 NPR = 100 paisa); 0 if none.',
   })
   refundedAmount!: number;
+
+  @Field(() => Boolean, {
+    description:
+      'True when Khalti reported the payment Completed after the gateway had given up on it (recorded it EXPIRED, ' +
+      'canceled or failed). The buyer paid: deliver, or refund if the order is gone.',
+  })
+  lateCompletion!: boolean;
 
   @Field(() => String, {
     description: "Khalti's payment page for this payment: send the buyer there. Usable until expiresAt.",

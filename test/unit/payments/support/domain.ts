@@ -1,0 +1,209 @@
+/**
+ * The payments domain wired as src/app.ts wires it, minus HTTP: a real SQLite database in memory,
+ * the real repositories and services, an injected clock, and a scripted fake of the Khalti client
+ * in place of undici. Unit tests of the domain rules drive it directly.
+ */
+import { AuditRepository } from '../../../../src/db/audit.repository';
+import { openDatabase, type OpenDatabase } from '../../../../src/db/connection';
+import { PaymentsRepository } from '../../../../src/db/payments.repository';
+import { RefundsRepository } from '../../../../src/db/refunds.repository';
+import type { PaymentRow } from '../../../../src/db/schema';
+import { immediately } from '../../../../src/db/transaction';
+import { KhaltiUnavailableError } from '../../../../src/khalti/khalti.errors';
+import type { LookupResult, PaymentStatus, RefundRequest, RefundResult } from '../../../../src/khalti/khalti.types';
+import { AuditService } from '../../../../src/payments/audit.service';
+import { PaymentEvents, type PaymentStatusChangeEvent } from '../../../../src/payments/payment-events';
+import { PaymentStateService } from '../../../../src/payments/payment-state.service';
+import { Reconciler, type ReconcilerOptions } from '../../../../src/payments/reconciler';
+import { RefundService } from '../../../../src/payments/refund.service';
+
+type Answer<T> = T | Error | (() => T | Error);
+
+/** Khalti as the services see it: each call takes the next scripted answer, else the default one. */
+export class FakeKhalti {
+  readonly lookups: string[] = [];
+  readonly refunds: RefundRequest[] = [];
+  private readonly lookupScript: Answer<Partial<LookupResult>>[] = [];
+  private readonly refundScript: Answer<RefundResult>[] = [];
+  /** What lookup says when nothing is scripted (per pidx). */
+  readonly truth = new Map<string, Partial<LookupResult>>();
+
+  /** Queue answers for the next lookups (a partial result is merged over the payment's truth). */
+  thenLookup(...answers: Answer<Partial<LookupResult>>[]): this {
+    this.lookupScript.push(...answers);
+    return this;
+  }
+
+  thenRefund(...answers: Answer<RefundResult>[]): this {
+    this.refundScript.push(...answers);
+    return this;
+  }
+
+  says(pidx: string, status: PaymentStatus, extra: Partial<LookupResult> = {}): this {
+    this.truth.set(pidx, { status, rawStatus: RAW[status], ...extra });
+    return this;
+  }
+
+  async lookup(pidx: string): Promise<LookupResult> {
+    this.lookups.push(pidx);
+    const answer = resolve(this.lookupScript.shift() ?? {});
+    if (answer instanceof Error) throw answer;
+    const base = this.truth.get(pidx) ?? { status: 'INITIATED', rawStatus: 'Initiated' };
+    const status = answer.status ?? base.status!;
+    return {
+      pidx,
+      totalAmount: 1300,
+      transactionId: null,
+      fee: 0,
+      refunded: false,
+      ...base,
+      ...answer,
+      status,
+      rawStatus: answer.rawStatus ?? (answer.status ? RAW[answer.status] : base.rawStatus!),
+    };
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    this.refunds.push(request);
+    const answer = resolve(this.refundScript.shift() ?? { detail: 'Transaction refund successful.' });
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+}
+
+const RAW: Record<PaymentStatus, string> = {
+  INITIATED: 'Initiated',
+  PENDING: 'Pending',
+  COMPLETED: 'Completed',
+  REFUNDED: 'Refunded',
+  PARTIALLY_REFUNDED: 'Partially Refunded',
+  EXPIRED: 'Expired',
+  USER_CANCELED: 'User canceled',
+  FAILED: 'Failed',
+  UNKNOWN: 'Something new',
+};
+
+function resolve<T>(answer: Answer<T>): T | Error {
+  return typeof answer === 'function' ? (answer as () => T | Error)() : answer;
+}
+
+export const unavailable = (operation: 'lookup' | 'refund' = 'lookup') =>
+  new KhaltiUnavailableError(operation, 'timeout', 'the fake timed out', undefined);
+
+export interface Domain {
+  database: OpenDatabase;
+  khalti: FakeKhalti;
+  payments: PaymentsRepository;
+  audit: AuditService;
+  events: PaymentStatusChangeEvent[];
+  warnings: string[];
+  state: PaymentStateService;
+  refunds: RefundService;
+  reconciler: Reconciler;
+  clock: { now: Date; advance(ms: number): void; set(at: Date): void };
+  /** Stores an INITIATED payment (as initiate would) and returns it. */
+  initiated(overrides?: Partial<PaymentRow>): PaymentRow;
+  /** An INITIATED payment that Khalti then reports Completed, applied by a lookup. */
+  completed(overrides?: Partial<PaymentRow>): Promise<PaymentRow>;
+  close(): void;
+}
+
+export const ABANDON_AFTER_MS = 20_000;
+export const INTERVAL_MS = 1_000;
+
+let counter = 0;
+
+export function createDomain(reconcilerOptions: Partial<ReconcilerOptions> = {}): Domain {
+  const database = openDatabase(':memory:');
+  const clock = {
+    now: new Date('2026-12-01T10:00:00.000Z'),
+    advance(ms: number) {
+      this.now = new Date(this.now.getTime() + ms);
+    },
+    set(at: Date) {
+      this.now = at;
+    },
+  };
+  const now = () => clock.now;
+  const khalti = new FakeKhalti();
+  const payments = new PaymentsRepository(database.db);
+  const audit = new AuditService(new AuditRepository(database.db), now);
+  const published = new PaymentEvents();
+  const events: PaymentStatusChangeEvent[] = [];
+  const originalPublish = published.publish.bind(published);
+  published.publish = (event) => {
+    events.push(event);
+    originalPublish(event);
+  };
+  const warnings: string[] = [];
+  const state = new PaymentStateService(database.db, payments, khalti, audit, published, { now, warn: (line) => warnings.push(line) });
+  const refunds = new RefundService(database.db, payments, new RefundsRepository(database.db), khalti, state, audit, {
+    abandonAfterMs: ABANDON_AFTER_MS,
+    settleBaseDelayMs: INTERVAL_MS,
+    settleMaxDelayMs: 60 * INTERVAL_MS,
+    now,
+  });
+  const reconciler = new Reconciler(payments, state, refunds, { intervalMs: INTERVAL_MS, now, ...reconcilerOptions });
+
+  const initiated = (overrides: Partial<PaymentRow> = {}): PaymentRow => {
+    counter += 1;
+    const at = clock.now;
+    const row: PaymentRow = {
+      pidx: `pidx${counter}`,
+      purchaseOrderId: `order-${counter}`,
+      purchaseOrderName: 'Sticker',
+      amount: 1300,
+      totalAmount: null,
+      status: 'INITIATED',
+      transactionId: null,
+      fee: null,
+      refunded: false,
+      refundedAmount: 0,
+      paymentUrl: `https://khalti.example/pay/${counter}`,
+      returnUrl: 'https://shop.example.com/done',
+      customerName: null,
+      customerEmail: null,
+      customerPhone: null,
+      personalDataErasedAt: null,
+      expiryInferred: false,
+      lateCompletion: false,
+      bankPayment: false,
+      requestFingerprint: `fp-${counter}`,
+      expiresAt: new Date(at.getTime() + 30 * 60 * 1000),
+      createdAt: at,
+      updatedAt: at,
+      nextLookupAt: new Date(at.getTime() + INTERVAL_MS),
+      lookupAttempts: 0,
+      version: 0,
+      ...overrides,
+    };
+    immediately(database.db, () => state.insertInitiated(row));
+    return payments.byPidx(row.pidx)!;
+  };
+
+  return {
+    database,
+    khalti,
+    payments,
+    audit,
+    events,
+    warnings,
+    state,
+    refunds,
+    reconciler,
+    clock,
+    initiated,
+    async completed(overrides = {}) {
+      const row = initiated(overrides);
+      khalti.says(row.pidx, 'COMPLETED', { totalAmount: row.amount, transactionId: `txn-${row.pidx}`, fee: 30 });
+      await state.refresh(row.pidx, 'LOOKUP');
+      return payments.byPidx(row.pidx)!;
+    },
+    close: () => database.close(),
+  };
+}
+
+/** The audit rows of one payment, oldest first, as `kind:operation` with the parsed detail. */
+export function story(domain: Domain, pidx: string): { line: string; actor: string | null; detail: Record<string, unknown> }[] {
+  return domain.audit.forPayment(pidx).map((row) => ({ line: `${row.kind}:${row.operation}`, actor: row.actor, detail: row.detail ? JSON.parse(row.detail) : {} }));
+}
