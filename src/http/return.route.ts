@@ -58,13 +58,18 @@ export function returnRouter(state: PaymentStateService, log: (line: string) => 
     const pidx = readPidx(req.query.pidx);
     const stored = pidx.ok ? state.get(pidx.value) : undefined;
     if (!stored) {
-      runAs(BUYER_ACTOR, () =>
-        security.record(
-          pidx.ok
-            ? { operation: 'return_unknown_pidx', detail: { pidx: pidx.value } }
-            : { operation: 'return_malformed_pidx', detail: pidx.detail },
-        ),
-      );
+      try {
+        runAs(BUYER_ACTOR, () =>
+          security.record(
+            pidx.ok
+              ? { operation: 'return_unknown_pidx', detail: { pidx: pidx.value } }
+              : { operation: 'return_malformed_pidx', detail: pidx.detail },
+          ),
+        );
+      } catch (error) {
+        // A busy or full database must not turn the buyer's answer into an error page.
+        log(`return route: security audit row not written: ${error instanceof Error ? error.message : String(error)}`);
+      }
       sendMessagePage(res, 404, 'Payment not found', 'This payment was not started through this gateway. Nothing was changed.');
       return;
     }
@@ -122,7 +127,8 @@ export function merchantReturnUrl(payment: PaymentRow, signing: { secret?: strin
     pidx: payment.pidx,
     status,
     purchase_order_id: payment.purchaseOrderId,
-    paid: String(isPaid({ status, amount: payment.amount, totalAmount: payment.totalAmount })),
+    // The whole row: the same `paid` rule as the API's, whatever fields it comes to need.
+    paid: String(isPaid({ ...payment, status })),
     // What was initiated (paisa), the order's price: a merchant compares it with its own order.
     amount: String(payment.amount),
   };
