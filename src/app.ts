@@ -150,7 +150,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.disable('x-powered-by');
   app.use(healthRouter(() => database.ping()));
   if (emulator) app.use(SANDBOX_PATH, emulator.router);
-  app.use(returnRouter(state, log));
+  app.use(
+    returnRouter(state, log, {
+      audit,
+      merchantSecret: config.merchantSecret,
+      rateLimitPerMinute: config.returnRateLimitPerMinute,
+      now,
+    }),
+  );
   app.use(graphiqlRouter({ endpointPath: GRAPHQL_PATH }));
   app.use(GRAPHQL_PATH, ...graphql.middleware);
   server.on('request', app);

@@ -93,4 +93,20 @@ export class AuditService {
       totalCount: this.repository.count(options.pidx),
     };
   }
+
+  /**
+   * A request the gateway refused as suspicious (kind 'security'), e.g. a return for a pidx that
+   * is not ours. The detail must carry no personal data and no raw attacker-chosen blob; callers
+   * rate-limit these rows (see security-events.ts) so a flood cannot fill the log.
+   */
+  securityEvent(event: { operation: string; pidx?: string; detail: Record<string, unknown> }): number {
+    return this.repository.insert({
+      at: this.now(),
+      kind: 'security',
+      operation: event.operation,
+      pidx: event.pidx ?? null,
+      actor: currentActor() ?? null,
+      detail: JSON.stringify(event.detail),
+    });
+  }
 }

@@ -60,6 +60,7 @@ describe('a payment from initiate to full refund', () => {
       status: 'COMPLETED',
       purchase_order_id: input.purchaseOrderId,
       paid: 'true',
+      amount: '1300',
     });
 
     const [completed] = await events.waitFor(1);

@@ -210,7 +210,7 @@ async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
     await step('check the redirect to the returnUrl', async () => {
       expect(landedOn.pathname).toBe('/thanks');
       const params = Object.fromEntries(landedOn.searchParams);
-      expect(params).toEqual({ cart: '42', pidx, status: 'COMPLETED', purchase_order_id: ORDER_ID, paid: 'true' });
+      expect(params).toEqual({ cart: '42', pidx, status: 'COMPLETED', purchase_order_id: ORDER_ID, paid: 'true', amount: String(AMOUNT) });
       await expect(pay.textContent('h1')).resolves.toBe('Thank you for your order');
       // The browser went login -> OTP -> the gateway's /khalti/return (on the public origin) -> the merchant.
       const returnHop = navigations.find((n) => n.startsWith(`GET ${gateway.app.publicUrl}/khalti/return?`));

@@ -25,6 +25,7 @@ export function startPropertyGateway(env: Record<string, string> = {}, options: 
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_INITIATE_PER_MINUTE: '1000000',
     RATE_LIMIT_REFUND_PER_MINUTE: '1000000',
+    RATE_LIMIT_RETURN_PER_MINUTE: '0',
     GRAPHQL_MAX_COST: '1000000',
     ...env,
     },

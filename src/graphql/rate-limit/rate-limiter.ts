@@ -52,7 +52,8 @@ export interface RateRefusal {
 
 export type RateDecision = { allowed: true } | RateRefusal;
 
-class TokenBucket {
+/** Exported for the per-address limit of GET /khalti/return (src/http/address-rate-limiter.ts). */
+export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
 

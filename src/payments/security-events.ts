@@ -1,0 +1,68 @@
+/**
+ * Security audit rows, capped. Requests for a pidx that is not ours are worth one audit row each
+ * (someone probing, or a broken integration), but they cost an attacker nothing, so the rows are
+ * limited per process: at most `perMinute` in any one-minute window. Events beyond the cap are
+ * counted, not written; the first event of a later window first writes one summary row
+ * ('security_events_suppressed': how many of each operation were dropped, and since when), which
+ * counts against that window's cap. A warning is logged once per window when dropping starts, so
+ * an operator sees a flood while it happens, not only at the next event.
+ */
+import type { AuditService } from './audit.service';
+
+export const DEFAULT_SECURITY_ROWS_PER_MINUTE = 60;
+const WINDOW_MS = 60_000;
+
+export interface SecurityEvent {
+  operation: string;
+  pidx?: string;
+  detail: Record<string, unknown>;
+}
+
+export class SecurityEvents {
+  private windowStart = -Infinity;
+  private written = 0;
+  private readonly suppressed = new Map<string, number>();
+  private suppressedSince: Date | null = null;
+
+  constructor(
+    private readonly audit: Pick<AuditService, 'securityEvent'>,
+    private readonly options: { perMinute?: number; now?: () => Date; log?: (line: string) => void } = {},
+  ) {}
+
+  /** Writes the row, or counts it when this minute's cap is reached. True when written. */
+  record(event: SecurityEvent): boolean {
+    const now = (this.options.now ?? (() => new Date()))();
+    const cap = this.options.perMinute ?? DEFAULT_SECURITY_ROWS_PER_MINUTE;
+    if (now.getTime() - this.windowStart >= WINDOW_MS) {
+      this.windowStart = now.getTime();
+      this.written = 0;
+      if (this.suppressed.size > 0) this.writeSummary(now);
+    }
+    if (this.written >= cap) {
+      // The summary at the window's start emptied the counts: the first one dropped in a window.
+      if (this.suppressed.size === 0) {
+        this.options.log?.(`security audit: more than ${cap} security events this minute; further ones are counted and summarised in one row`);
+      }
+      this.suppressedSince ??= now;
+      this.suppressed.set(event.operation, (this.suppressed.get(event.operation) ?? 0) + 1);
+      return false;
+    }
+    this.audit.securityEvent(event);
+    this.written += 1;
+    return true;
+  }
+
+  private writeSummary(now: Date): void {
+    this.audit.securityEvent({
+      operation: 'security_events_suppressed',
+      detail: {
+        suppressed: Object.fromEntries(this.suppressed),
+        since: this.suppressedSince!.toISOString(),
+        until: now.toISOString(),
+      },
+    });
+    this.written += 1;
+    this.suppressed.clear();
+    this.suppressedSince = null;
+  }
+}
