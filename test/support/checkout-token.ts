@@ -1,5 +1,8 @@
 /** Checkout tokens as a merchant's backend signs them (README "Checkout tokens"), for tests. */
-import { SignJWT } from 'jose';
+import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
+
+// jose is an ES module; see src/payments/checkout-token.ts.
+const { SignJWT } = require('jose') as typeof Jose;
 
 export const MERCHANT_SECRET = 'test-merchant-secret-0123456789abcdef';
 
