@@ -1,4 +1,4 @@
-import type { AuthChecker } from 'type-graphql';
+import type { AuthCheckerFn } from 'type-graphql';
 import type { Role } from './api-keys';
 import type { GatewayContext } from './context';
 import { gatewayError } from './errors';
@@ -15,7 +15,7 @@ const RANK: Record<string, number> = { [CLIENT]: 0, [SERVER]: 1, [ADMIN]: 2 };
 const RANK_OF_ROLE: Record<Role, number> = { client: 0, server: 1, admin: 2 };
 const NEEDS: Record<string, string> = { [SERVER]: 'a server or admin API key', [ADMIN]: 'an admin API key' };
 
-export const authChecker: AuthChecker<GatewayContext> = ({ context }, roles) => {
+export const authChecker: AuthCheckerFn<GatewayContext> = ({ context }, roles) => {
   const { auth } = context;
   if (!auth.caller) {
     throw gatewayError(
