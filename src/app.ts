@@ -21,6 +21,7 @@ import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
 import { consoleLog, type Log } from './logger';
 import { AuditService } from './payments/audit.service';
 import { BanksService } from './payments/banks.service';
+import { CheckoutTokenVerifier } from './payments/checkout-token';
 import { InitiateService } from './payments/initiate.service';
 import { PaymentEvents } from './payments/payment-events';
 import { PaymentQueries } from './payments/payment-queries';
@@ -108,6 +109,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
       firstLookupAfterMs: config.reconcileIntervalMs,
       claimLeaseMs: khalti.totalTimeoutMs + 5000,
+      checkoutTokens: {
+        verifier: config.merchantSecret ? new CheckoutTokenVerifier(config.merchantSecret, now) : null,
+        clientsMayInitiateWithoutSecret: config.khalti.env === 'embedded',
+      },
+      returnUrlOrigins: config.returnUrlOrigins,
       now,
     }),
     state,
@@ -117,7 +123,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     events,
     banks: new BanksService(khalti, now),
     legacyStatus: khalti,
-    checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null },
+    checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
   };
 
   // Status changes other processes on this database make reach this process's subscribers.
@@ -131,6 +137,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now,
     onError: (error, pidx) => log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`),
   });
+
+  if (!config.merchantSecret && config.khalti.env === 'embedded') {
+    log('warning: MERCHANT_SECRET is not set, so client keys may initiate payments of any amount without a checkout token (embedded mode only; any other KHALTI_ENV refuses them)');
+  }
 
   const graphql = await startGraphqlServer({
     httpServer: server,

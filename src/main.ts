@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   if (app.emulator) consoleLog(`Embedded Khalti emulator: ${app.publicUrl}/sandbox (payment page, API and test controls)`);
   if (config.apiKeys.generated) {
     // Generated keys exist only in this process; printing them once is how a developer gets them.
-    consoleLog('Generated development API keys (embedded mode only; set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS to choose your own):');
+    consoleLog('Generated development API keys (embedded mode only; set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS / GATEWAY_SERVER_KEYS to choose your own):');
     consoleLog(`  admin:  ${config.apiKeys.admin[0]}`);
     consoleLog(`  client: ${config.apiKeys.client[0]}`);
   }

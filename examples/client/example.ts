@@ -8,7 +8,11 @@
  *
  * Against a running gateway (`npm start`; with KHALTI_ENV=embedded it prints the keys it made):
  *
- *   GATEWAY_URL=http://localhost:4000/graphql GATEWAY_API_KEY=<client key> npx tsx examples/client/example.ts
+ *   GATEWAY_URL=http://localhost:4000/graphql GATEWAY_API_KEY=<server key> npx tsx examples/client/example.ts
+ *
+ * A server key (GATEWAY_SERVER_KEYS) initiates without a checkout token. In embedded mode without
+ * MERCHANT_SECRET the printed client key works too; anywhere else a client key needs the
+ * `checkoutToken` your backend signs (README, "Checkout tokens").
  */
 import {
   InitiatePaymentDocument,
@@ -53,7 +57,7 @@ export async function read(client: GatewayClient, pidx: string): Promise<NonNull
 export async function main(env: NodeJS.ProcessEnv = process.env, print: (line: string) => void = console.log): Promise<void> {
   const url = env.GATEWAY_URL ?? 'http://localhost:4000/graphql';
   const apiKey = env.GATEWAY_API_KEY;
-  if (!apiKey) throw new Error('Set GATEWAY_API_KEY to a client (or admin) API key of the gateway.');
+  if (!apiKey) throw new Error('Set GATEWAY_API_KEY to a server (or admin) API key of the gateway.');
   const client = createGatewayClient({ url, apiKey });
   try {
     const { pidx, paymentUrl } = await initiate(client, {

@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "query AuditLog($pidx: ID, $first: Int, $after: String) {\n  auditLog(pidx: $pidx, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        at\n        kind\n        operation\n        actor\n        httpStatus\n        durationMs\n        detail\n      }\n    }\n  }\n}": typeof types.AuditLogDocument,
     "query Banks($type: BankPaymentType!) {\n  banks(type: $type) {\n    idx\n    name\n    shortName\n    logo\n  }\n}": typeof types.BanksDocument,
-    "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n  }\n}": typeof types.CheckoutConfigDocument,
+    "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n    returnUrl\n  }\n}": typeof types.CheckoutConfigDocument,
     "mutation InitiatePayment($input: InitiatePaymentInput!) {\n  initiatePayment(input: $input) {\n    paymentUrl\n    payment {\n      pidx\n      status\n      amount\n      expiresAt\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": typeof types.InitiatePaymentDocument,
     "subscription PaymentStatusChanged($pidx: ID!) {\n  paymentStatusChanged(pidx: $pidx) {\n    pidx\n    previousStatus\n    status\n    source\n    occurredAt\n    payment {\n      paid\n      totalAmount\n    }\n  }\n}": typeof types.PaymentStatusChangedDocument,
     "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n    lateCompletion\n  }\n}": typeof types.PaymentDocument,
@@ -29,7 +29,7 @@ type Documents = {
 const documents: Documents = {
     "query AuditLog($pidx: ID, $first: Int, $after: String) {\n  auditLog(pidx: $pidx, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        at\n        kind\n        operation\n        actor\n        httpStatus\n        durationMs\n        detail\n      }\n    }\n  }\n}": types.AuditLogDocument,
     "query Banks($type: BankPaymentType!) {\n  banks(type: $type) {\n    idx\n    name\n    shortName\n    logo\n  }\n}": types.BanksDocument,
-    "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n  }\n}": types.CheckoutConfigDocument,
+    "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n    returnUrl\n  }\n}": types.CheckoutConfigDocument,
     "mutation InitiatePayment($input: InitiatePaymentInput!) {\n  initiatePayment(input: $input) {\n    paymentUrl\n    payment {\n      pidx\n      status\n      amount\n      expiresAt\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": types.InitiatePaymentDocument,
     "subscription PaymentStatusChanged($pidx: ID!) {\n  paymentStatusChanged(pidx: $pidx) {\n    pidx\n    previousStatus\n    status\n    source\n    occurredAt\n    payment {\n      paid\n      totalAmount\n    }\n  }\n}": types.PaymentStatusChangedDocument,
     "query Payment($pidx: ID!) {\n  payment(pidx: $pidx) {\n    pidx\n    purchaseOrderId\n    status\n    paid\n    amount\n    totalAmount\n    amountMismatch\n    transactionId\n    refundedAmount\n    lateCompletion\n  }\n}": types.PaymentDocument,
@@ -65,7 +65,7 @@ export function graphql(source: "query Banks($type: BankPaymentType!) {\n  banks
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n  }\n}"): (typeof documents)["query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n  }\n}"];
+export function graphql(source: "query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n    returnUrl\n  }\n}"): (typeof documents)["query CheckoutConfig {\n  checkoutConfig {\n    environment\n    publicKey\n    returnUrl\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

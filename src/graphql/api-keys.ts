@@ -5,7 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 
-export type Role = 'admin' | 'client';
+/**
+ * client: web and mobile apps (the key is public); server: the merchant's backend (initiates
+ * without a checkout token); admin: operators. Each may do everything the one before it may.
+ */
+export type Role = 'admin' | 'server' | 'client';
 
 export interface Caller {
   role: Role;
@@ -20,8 +24,9 @@ const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 export class ApiKeys {
   private readonly byDigest = new Map<string, Caller>();
 
-  constructor(keys: { admin: string[]; client: string[] }) {
+  constructor(keys: { admin: string[]; client: string[]; server?: string[] }) {
     for (const key of keys.admin) this.byDigest.set(digest(key), { role: 'admin', keyId: keyIdOf(key) });
+    for (const key of keys.server ?? []) this.byDigest.set(digest(key), { role: 'server', keyId: keyIdOf(key) });
     for (const key of keys.client) this.byDigest.set(digest(key), { role: 'client', keyId: keyIdOf(key) });
   }
 

@@ -9,7 +9,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Log } from '../logger';
@@ -17,6 +17,7 @@ import type { PaymentServices } from '../payments/payment-services';
 import type { ApiKeys } from './api-keys';
 import { buildContext, type GatewayContext } from './context';
 import { createErrorFormatter } from './errors';
+import { httpAuthentication } from './http-auth';
 import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/operation-guard';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits/query-limits';
 import { stripSuggestions } from './limits/suggestions';
@@ -54,10 +55,11 @@ export interface GraphqlServerOptions {
 
 export async function startGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
   const { httpServer, schema, apiKeys, services, log, production } = options;
+  const introspection = options.introspection ?? !production;
   const guard = new OperationGuard({
     schema,
     limits: options.limits ?? DEFAULT_QUERY_LIMITS,
-    introspection: options.introspection ?? !production,
+    introspection,
     rateLimiter: new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
   });
   const formatError = gatewayErrorFormatter(createErrorFormatter(log), production);
@@ -93,8 +95,10 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       schema,
       // Unauthenticated sockets are refused in the handshake (graphql-ws closes them with 4403).
       onConnect: (ctx) => apiKeys.authenticate(ctx.connectionParams?.authorization).caller !== null,
-      // Every operation on the socket goes through the same limits, validation and rate limits as HTTP.
-      onSubscribe: (ctx, _id, payload) => guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization)),
+      // Every operation on the socket goes through the same limits, validation and rate limits as HTTP;
+      // then only subscriptions run here (queries and mutations go over HTTP, where 401s, CSRF
+      // prevention and per-request logs apply).
+      onSubscribe: (ctx, _id, payload) => subscriptionsOnly(guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization))),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return undefined;
@@ -143,6 +147,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
       guard.httpPrecheck(formatError),
+      httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {
         context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization),
       }),
@@ -152,6 +157,18 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
   };
+}
+
+/** The WebSocket carries subscriptions only: a query or mutation is refused before anything runs. */
+function subscriptionsOnly(prepared: ExecutionArgs | GraphQLError[]): ExecutionArgs | GraphQLError[] {
+  if (Array.isArray(prepared)) return prepared;
+  const operation = getOperationAST(prepared.document, prepared.operationName);
+  if (operation?.operation === 'subscription') return prepared;
+  return [
+    new GraphQLError(`The WebSocket carries subscriptions only; send this ${operation?.operation ?? 'operation'} over HTTP POST to ${GRAPHQL_PATH}. Nothing was run.`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    }),
+  ];
 }
 
 /**

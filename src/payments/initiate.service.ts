@@ -15,8 +15,9 @@ import type { KhaltiClient } from '../khalti/khalti.client';
 import { KhaltiRejectedError, KhaltiUnavailableError, KhaltiValidationError } from '../khalti/khalti.errors';
 import { classifyKhaltiMessage, initiateInputField, type KhaltiMessageKind } from '../khalti/khalti.field-names';
 import type { InitiateRequest } from '../khalti/khalti.types';
+import { checkoutTokenRefusal, type CheckoutTokenPolicy, type Initiator } from './checkout-token';
 import { fingerprint } from './fingerprint';
-import { usesBanking, validateInitiate, type InitiateInput } from './initiate.validation';
+import { usesBanking, validateInitiate, validateReturnUrlOrigin, type InitiateInput } from './initiate.validation';
 import type { PaymentStatusChangeEvent } from './payment-events';
 import type { PaymentStateService } from './payment-state.service';
 import { userError, type UserError, type UserErrorCode } from './user-error';
@@ -36,8 +37,18 @@ export interface InitiateServiceOptions {
    * timeout, so a live call is never taken over; a claim older than this belongs to a dead process.
    */
   claimLeaseMs: number;
+  /** Who may initiate without a checkout token (checkout-token.ts). Default: no secret, client keys refused. */
+  checkoutTokens?: CheckoutTokenPolicy;
+  /** RETURN_URL_ORIGINS; null or absent: any http(s) origin. */
+  returnUrlOrigins?: readonly string[] | null;
   now?: () => Date;
 }
+
+/**
+ * Callers inside the process (operators' tools, tests) are the merchant's own code: they
+ * initiate as a server key would. The GraphQL resolver always says who the caller is.
+ */
+const INTERNAL_CALLER: Initiator = { role: 'server' };
 
 /** Our callback URL is not the caller's to fix: Khalti refusing it is a configuration fault. */
 export class CallbackUrlRejectedError extends Error {
@@ -72,15 +83,18 @@ export class InitiateService {
     this.now = options.now ?? (() => new Date());
   }
 
-  async initiate(raw: InitiateInput): Promise<InitiateOutcome> {
+  async initiate(raw: InitiateInput, initiator: Initiator = INTERNAL_CALLER): Promise<InitiateOutcome> {
     const input = normalize(raw);
-    const userErrors = validateInitiate(input);
+    // All of these before anything is written or Khalti is called.
+    const userErrors = [...validateInitiate(input), ...validateReturnUrlOrigin(input.returnUrl, this.options.returnUrlOrigins ?? null)];
+    const tokenRefusal = await checkoutTokenRefusal(this.options.checkoutTokens ?? NO_SECRET, initiator, input);
+    if (tokenRefusal) userErrors.push(userError(['input', 'checkoutToken'], 'CHECKOUT_TOKEN_INVALID', tokenRefusal));
     if (userErrors.length) return { payment: null, userErrors };
 
     const running = this.inFlight.get(input.purchaseOrderId);
     if (running) {
       await running.catch(() => undefined);
-      return this.initiate(raw);
+      return this.initiate(raw, initiator);
     }
     const promise = this.initiateOnce(input).finally(() => this.inFlight.delete(input.purchaseOrderId));
     this.inFlight.set(input.purchaseOrderId, promise);
@@ -189,6 +203,8 @@ export class InitiateService {
     return duplicateOrder(existing.purchaseOrderId);
   }
 }
+
+const NO_SECRET: CheckoutTokenPolicy = { verifier: null, clientsMayInitiateWithoutSecret: false };
 
 type Claim = { kind: 'existing'; payment: PaymentRow } | { kind: 'claimed' } | { kind: 'wait' } | { kind: 'conflict' };
 

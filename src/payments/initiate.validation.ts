@@ -125,3 +125,16 @@ export function validateInitiate(input: InitiateInput): UserError[] {
 
   return errors;
 }
+
+/**
+ * RETURN_URL_ORIGINS: the buyer is redirected to returnUrl after paying, so without a list any
+ * client key could send buyers anywhere. Origins compare exactly (scheme, host, port), so
+ * `https://shop.example.com.evil.example` and `http://shop.example.com` are not
+ * `https://shop.example.com`. Null: any http(s) origin (not allowed in production).
+ */
+export function validateReturnUrlOrigin(returnUrl: string, allowedOrigins: readonly string[] | null): UserError[] {
+  if (!allowedOrigins || !isHttpUrl(returnUrl.trim())) return [];
+  const origin = new URL(returnUrl.trim()).origin;
+  if (allowedOrigins.includes(origin)) return [];
+  return [userError(path('returnUrl'), 'INVALID_URL', `returnUrl must point to one of the allowed origins (RETURN_URL_ORIGINS); ${origin} is not one.`)];
+}

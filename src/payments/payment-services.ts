@@ -18,5 +18,6 @@ export interface PaymentServices {
   banks: BanksService;
   /** Legacy (KPG-1) status by token, passed straight through. */
   legacyStatus: Pick<KhaltiClient, 'transactionStatus'>;
-  checkout: { environment: string; publicKey: string | null };
+  /** For Khalti's client SDKs: returnUrl is the gateway's own /khalti/return, as registered with Khalti. */
+  checkout: { environment: string; publicKey: string | null; returnUrl: string };
 }

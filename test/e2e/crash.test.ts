@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
-import { ADMIN_KEY, CLIENT_KEY } from '../support/gateway';
+import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY } from '../support/gateway';
 import { INITIATE, REFUND, VERIFY, orderInput } from '../support/operations';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
 
@@ -33,7 +33,7 @@ describe('crash consistency (kill -9 and restart)', () => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-crash-'));
     databaseFile = join(dir, 'gateway.sqlite');
     khalti = await startEmulator();
-    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '200', KHALTI_TIMEOUT_MS: '1500' };
+    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY, server: SERVER_KEY }), RECONCILE_INTERVAL_MS: '200', KHALTI_TIMEOUT_MS: '1500' };
   });
   afterEach(() => khalti.control('DELETE', '/faults'));
   afterAll(async () => {
@@ -62,7 +62,7 @@ describe('crash consistency (kill -9 and restart)', () => {
     query<{ kind: string; operation: string }>('SELECT kind, operation FROM audit_log WHERE pidx = ? ORDER BY id', pidx).map((row) => `${row.kind}:${row.operation}`);
 
   const completedPayment = async (gateway: GatewayProcess): Promise<string> => {
-    const pidx = (await gateway.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    const pidx = (await gateway.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     expect((await gateway.gql(VERIFY, { pidx }, CLIENT_KEY)).data.verifyPayment.status).toBe('COMPLETED');
     return pidx;
@@ -123,7 +123,7 @@ describe('crash consistency (kill -9 and restart)', () => {
 
   it('status change: killed after Khalti answered the lookup, before our commit — recorded once after restart', async () => {
     const first = await start();
-    const pidx = (await first.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    const pidx = (await first.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     await khalti.control('POST', '/faults', { route: 'lookup', kind: 'latency', ms: 3000, phase: 'after' });
     const lookupsBefore = khalti.requests('lookup');
@@ -148,7 +148,7 @@ describe('crash consistency (kill -9 and restart)', () => {
     const input = orderInput();
     const khaltiPayments = () => khalti.emulator.controls.payments().filter((payment) => payment.purchaseOrderId === input.purchaseOrderId);
     await khalti.control('POST', '/faults', { route: 'initiate', kind: 'latency', ms: 3000, phase: 'after' });
-    void first.gql(INITIATE, { input }, CLIENT_KEY).catch(() => undefined);
+    void first.gql(INITIATE, { input }, SERVER_KEY).catch(() => undefined);
     await until('Khalti to create the payment', () => khaltiPayments().length === 1);
     await first.kill9();
     expect(query('SELECT pidx FROM payments WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([]);
@@ -157,7 +157,7 @@ describe('crash consistency (kill -9 and restart)', () => {
 
     const second = await start();
     // The dead process's claim protects the order until its lease runs out; then the retry goes ahead.
-    const answers = await Promise.all([second.gql(INITIATE, { input }, CLIENT_KEY), second.gql(INITIATE, { input }, CLIENT_KEY)]);
+    const answers = await Promise.all([second.gql(INITIATE, { input }, SERVER_KEY), second.gql(INITIATE, { input }, SERVER_KEY)]);
     const pidxs = new Set(answers.map((answer) => answer.data.initiatePayment.payment.pidx));
     expect(pidxs.size).toBe(1);
     const [pidx] = [...pidxs];

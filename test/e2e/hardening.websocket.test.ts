@@ -7,7 +7,7 @@
  * see every frame and close code.
  */
 import WebSocket from 'ws';
-import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
+import { ADMIN_KEY, CLIENT_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
 import { orderInput } from '../support/operations';
 import { initiated } from '../support/payments';
 import { watchResolvers } from '../support/resolver-spies';
@@ -144,8 +144,9 @@ describe('hardening: WebSocket', () => {
       const ownHost = origins.app.url; // http://127.0.0.1:<port>, the Host the request is addressed to
       for (const origin of ['https://pay.example.com', 'https://shop.example.com', 'http://localhost:3000', ownHost, undefined]) {
         const socket = track(await connect(origins, CLIENT_KEY, origin));
-        const answer = await operation(socket, '{ checkoutConfig { environment } }');
-        expect([origin, answer.payload]).toEqual([origin, { data: { checkoutConfig: { environment: 'embedded' } } }]);
+        // The socket carries subscriptions; one for a pidx nobody initiated is answered at once.
+        const answer = await operation(socket, 'subscription { paymentStatusChanged(pidx: "NotOurs") { status } }');
+        expect([origin, JSON.stringify(answer.payload)]).toEqual([origin, expect.stringContaining('no payment with this pidx was initiated through this gateway')]);
       }
     });
 
@@ -254,7 +255,7 @@ describe('hardening: WebSocket', () => {
       const badVariable = await operation(socket, 'query ($first: Int) { banks(type: $first) { idx } }', { first: 1 });
       expect(badVariable.type).toBe('error');
       expect(badVariable.payload[0].extensions.code).toBe('BAD_USER_INPUT');
-      const wrongType = await operation(socket, 'query ($t: BankPaymentType!) { banks(type: $t) { idx } }', { t: 'CARDS' });
+      const wrongType = await operation(socket, 'subscription ($pidx: ID!) { paymentStatusChanged(pidx: $pidx) { status } }', { pidx: { not: 'an id' } });
       expect(wrongType).toMatchObject({ type: 'next', payload: { errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] } });
     });
 
@@ -271,4 +272,50 @@ describe('hardening: WebSocket', () => {
       }
     });
   });
+  describe('subscriptions only', () => {
+    it('refuses a mutation over the WebSocket: nothing runs, nothing is written, Khalti is not called', async () => {
+      const socket = track(await connect(gateway, ADMIN_KEY));
+      const payments = gateway.app.services.queries.page({ first: 1 }).totalCount;
+      const initiates = await upstreamRequests(gateway, 'initiate');
+      const watch = watchResolvers(gateway);
+      try {
+        const answer = await operation(socket, 'mutation ($input: InitiatePaymentInput!) { initiatePayment(input: $input) { paymentUrl } }', { input: orderInput() });
+        expect(answer).toEqual({
+          id: answer.id,
+          type: 'error',
+          payload: [{ message: 'The WebSocket carries subscriptions only; send this mutation over HTTP POST to /graphql. Nothing was run.', extensions: { code: 'BAD_USER_INPUT' } }],
+        });
+        expect(watch.calls()).toBe(0);
+      } finally {
+        watch.restore();
+      }
+      expect(gateway.app.services.queries.page({ first: 1 }).totalCount).toBe(payments);
+      expect(await upstreamRequests(gateway, 'initiate')).toBe(initiates);
+    });
+
+    it('refuses queries too (also one of several operations chosen by name), and still serves subscriptions on the same socket', async () => {
+      const { pidx } = await initiated(gateway);
+      const socket = track(await connect(gateway));
+      const watch = watchResolvers(gateway);
+      try {
+        const query = await operation(socket, '{ checkoutConfig { environment } }');
+        expect(query).toMatchObject({ type: 'error', payload: [{ message: 'The WebSocket carries subscriptions only; send this query over HTTP POST to /graphql. Nothing was run.' }] });
+        const named = await operation(socket, 'subscription S { paymentStatusChanged(pidx: "x") { status } } mutation M { verifyPayment(pidx: "x") { status } }');
+        expect(named.type).toBe('error'); // no operationName: graphql-ws cannot choose, refused by the guard
+        const id = 'by-name';
+        socket.send({ id, type: 'subscribe', payload: { query: `mutation M { verifyPayment(pidx: "${pidx}") { status } } subscription S { paymentStatusChanged(pidx: "${pidx}") { status } }`, operationName: 'M' } });
+        expect(await socket.frame((frame) => frame.id === id)).toMatchObject({ type: 'error', payload: [{ message: expect.stringContaining('send this mutation over HTTP POST') }] });
+        expect(watch.calls()).toBe(0);
+      } finally {
+        watch.restore();
+      }
+      const id = 'still-served';
+      socket.send({ id, type: 'subscribe', payload: { query: 'subscription ($pidx: ID!) { paymentStatusChanged(pidx: $pidx) { status } }', variables: { pidx } } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await gateway.control('POST', `/payments/${pidx}/complete`, {});
+      await gateway.gql('mutation ($pidx: ID!) { verifyPayment(pidx: $pidx) { status } }', { pidx });
+      expect(await socket.frame((frame) => frame.id === id)).toMatchObject({ type: 'next', payload: { data: { paymentStatusChanged: { status: 'COMPLETED' } } } });
+    });
+  });
+
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
-import { ADMIN_KEY, CLIENT_KEY } from '../support/gateway';
+import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY } from '../support/gateway';
 import { INITIATE, REFUND, STATUS_CHANGED, VERIFY, orderInput } from '../support/operations';
 import { connected, subscribe } from '../support/subscriptions';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
@@ -25,7 +25,7 @@ describe('two gateway processes on one database', () => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-two-'));
     databaseFile = join(dir, 'shared.sqlite');
     khalti = await startEmulator();
-    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY }), RECONCILE_INTERVAL_MS: '600000' };
+    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY, server: SERVER_KEY }), RECONCILE_INTERVAL_MS: '600000' };
     // Started one after the other: both apply the same migrations to the same file.
     a = await startGatewayProcess(env);
     b = await startGatewayProcess(env);
@@ -52,7 +52,7 @@ describe('two gateway processes on one database', () => {
   it('initiates an order once when both processes receive it at the same moment', async () => {
     const input = orderInput();
     const before = khalti.requests('initiate');
-    const answers = await Promise.all([a, b, a, b, a, b, a, b].map((gateway) => gateway.gql(INITIATE, { input }, CLIENT_KEY)));
+    const answers = await Promise.all([a, b, a, b, a, b, a, b].map((gateway) => gateway.gql(INITIATE, { input }, SERVER_KEY)));
     const pidxs = new Set(answers.map((answer) => answer.data.initiatePayment.payment.pidx));
     const urls = new Set(answers.map((answer) => answer.data.initiatePayment.paymentUrl));
     expect(pidxs.size).toBe(1);
@@ -62,7 +62,7 @@ describe('two gateway processes on one database', () => {
 
   it('records a status change once when both processes see it', async () => {
     const input = orderInput();
-    const pidx = (await a.gql(INITIATE, { input }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    const pidx = (await a.gql(INITIATE, { input }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     await Promise.all([
       a.gql(VERIFY, { pidx }, CLIENT_KEY),
@@ -76,7 +76,7 @@ describe('two gateway processes on one database', () => {
   });
 
   it('tells a subscriber on one process, once, of a change the other process recorded', async () => {
-    const pidx = (await a.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    const pidx = (await a.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     // B learns of A's changes within a feed interval (250 ms); subscribe once the INITIATED row is behind it.
     await new Promise((resolve) => setTimeout(resolve, 600));
     const onB = subscribe(b.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
@@ -95,7 +95,7 @@ describe('two gateway processes on one database', () => {
 
   it('sends one refund upstream when both processes are asked at once', async () => {
     const input = orderInput();
-    const pidx = (await a.gql(INITIATE, { input }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    const pidx = (await a.gql(INITIATE, { input }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     await b.gql(VERIFY, { pidx }, CLIENT_KEY);
     const before = khalti.requests('refund');
@@ -107,7 +107,7 @@ describe('two gateway processes on one database', () => {
   });
 
   it('leaves alone a refund another live process is still sending when a third one starts', async () => {
-    const pidx = (await a.gql(INITIATE, { input: orderInput() }, CLIENT_KEY)).data.initiatePayment.payment.pidx;
+    const pidx = (await a.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     await a.gql(VERIFY, { pidx }, CLIENT_KEY);
     await khalti.control('POST', '/faults', { route: 'refund', kind: 'latency', ms: 4000, phase: 'after' });

@@ -5,7 +5,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { EMULATOR_DEFAULT_SECRET_KEY } from '../../src/sandbox/emulator.defaults';
 import { EMULATOR_KEY, startEmulator } from '../support/emulator';
-import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
+import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY, startGateway, type TestGateway } from '../support/gateway';
 import { AUDIT_LOG, INITIATE, PAYMENT, VERIFY, orderInput } from '../support/operations';
 import { initiated, paymentCount } from '../support/payments';
 
@@ -64,7 +64,7 @@ describe('Khalti failing', () => {
     const wrongKey = 'live_secret_key_wrong_0000000000';
     const other = await startGateway({ KHALTI_ENV: 'sandbox', KHALTI_BASE_URL: `${gateway.app.url}/sandbox`, KHALTI_SECRET_KEY: wrongKey });
     try {
-      const result = await other.gql(INITIATE, { input: orderInput() }, CLIENT_KEY);
+      const result = await other.gql(INITIATE, { input: orderInput() }, SERVER_KEY);
       expect(result.errors?.[0]?.extensions?.code).toBe('UPSTREAM_AUTH');
       const audit = await other.gql(AUDIT_LOG, { first: 10 }, ADMIN_KEY);
       const text = JSON.stringify([result, audit, other.logs]);
@@ -91,13 +91,13 @@ describe('Khalti failing', () => {
     const port = await freePort();
     const other = await startGateway({ KHALTI_ENV: 'sandbox', KHALTI_BASE_URL: `http://127.0.0.1:${port}`, KHALTI_SECRET_KEY: EMULATOR_KEY });
     try {
-      const down = await other.gql(INITIATE, { input: orderInput() }, CLIENT_KEY);
+      const down = await other.gql(INITIATE, { input: orderInput() }, SERVER_KEY);
       expect(down.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
       expect((await other.gql('{ checkoutConfig { environment } }', {}, CLIENT_KEY)).data.checkoutConfig.environment).toBe('sandbox');
 
       const khalti = await startEmulator(port);
       try {
-        const up = await other.gql(INITIATE, { input: orderInput() }, CLIENT_KEY);
+        const up = await other.gql(INITIATE, { input: orderInput() }, SERVER_KEY);
         expect(up.data.initiatePayment.payment.status).toBe('INITIATED');
       } finally {
         await khalti.close();

@@ -38,7 +38,8 @@ export async function startEmulator(port = 0): Promise<RunningEmulator> {
 }
 
 /** Environment for a gateway process that uses this emulator as Khalti and the given database file. */
-export function gatewayEnvFor(khalti: RunningEmulator, databaseFile: string, keys: { admin: string; client: string }): Record<string, string> {
+/** Outside embedded mode client keys cannot initiate without MERCHANT_SECRET: initiate with `keys.server`. */
+export function gatewayEnvFor(khalti: RunningEmulator, databaseFile: string, keys: { admin: string; client: string; server?: string }): Record<string, string> {
   return {
     KHALTI_ENV: 'sandbox',
     KHALTI_BASE_URL: khalti.url,
@@ -46,5 +47,6 @@ export function gatewayEnvFor(khalti: RunningEmulator, databaseFile: string, key
     DATABASE_URL: `file:${databaseFile}`,
     GATEWAY_ADMIN_KEYS: keys.admin,
     GATEWAY_CLIENT_KEYS: keys.client,
+    ...(keys.server ? { GATEWAY_SERVER_KEYS: keys.server } : {}),
   };
 }

@@ -12,6 +12,8 @@ import { controlClient, type Control } from './control';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const CLIENT_KEY = 'test-client-key-0123456789abcdef';
+/** The merchant's backend (GATEWAY_SERVER_KEYS): initiates without a checkout token. */
+export const SERVER_KEY = 'test-server-key-0123456789abcdef';
 
 export interface TestGateway {
   app: App;
@@ -40,6 +42,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ap
     DATABASE_URL: `file:${databaseFile}`,
     GATEWAY_ADMIN_KEYS: ADMIN_KEY,
     GATEWAY_CLIENT_KEYS: CLIENT_KEY,
+    GATEWAY_SERVER_KEYS: SERVER_KEY,
     ...env,
   });
   const logs: string[] = [];

@@ -8,9 +8,10 @@ export interface StartedPayment {
   input: Record<string, unknown>;
 }
 
-export async function initiated(gateway: TestGateway, overrides: Record<string, unknown> = {}): Promise<StartedPayment> {
+/** `key`: a client key needs a checkoutToken in `overrides` when the gateway has MERCHANT_SECRET; SERVER_KEY does not. */
+export async function initiated(gateway: TestGateway, overrides: Record<string, unknown> = {}, key: string = CLIENT_KEY): Promise<StartedPayment> {
   const input = orderInput(overrides);
-  const result = await gateway.gql(INITIATE, { input }, CLIENT_KEY);
+  const result = await gateway.gql(INITIATE, { input }, key);
   if (!result.data?.initiatePayment?.payment) throw new Error(`initiate failed: ${JSON.stringify(result)}`);
   return { pidx: result.data.initiatePayment.payment.pidx, paymentUrl: result.data.initiatePayment.paymentUrl, input };
 }

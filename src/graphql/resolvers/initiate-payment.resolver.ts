@@ -13,9 +13,10 @@ export class InitiatePaymentResolver {
   @Mutation(() => InitiatePaymentPayload, {
     description:
       'Starts a payment at Khalti. Send the buyer to paymentUrl; they come back to your returnUrl once the gateway has verified the ' +
-      'payment. The same input again for a purchaseOrderId returns the same payment.',
+      'payment. The same input again for a purchaseOrderId returns the same payment. A client key needs a checkoutToken ' +
+      "signed by the merchant's backend for this purchaseOrderId and amount; server and admin keys do not.",
   })
-  async initiatePayment(@Arg('input', () => InitiatePaymentInput) input: InitiatePaymentInput, @Ctx() { services }: GatewayContext): Promise<InitiatePaymentPayload> {
+  async initiatePayment(@Arg('input', () => InitiatePaymentInput) input: InitiatePaymentInput, @Ctx() { services, auth }: GatewayContext): Promise<InitiatePaymentPayload> {
     const customer = input.customerInfo;
     const outcome = await services.initiate.initiate({
       returnUrl: input.returnUrl,
@@ -32,6 +33,10 @@ export class InitiatePaymentResolver {
       modes: orUndefined(input.modes),
       bank: orUndefined(input.bank),
       ttl: orUndefined(input.ttl),
+    }, {
+      // @Authorized has made sure there is a caller; the role decides whether a checkout token is needed.
+      role: auth.caller!.role,
+      checkoutToken: orUndefined(input.checkoutToken),
     });
     return Object.assign(new InitiatePaymentPayload(), {
       payment: outcome.payment ? toPayment(outcome.payment) : null,

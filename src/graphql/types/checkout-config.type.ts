@@ -14,4 +14,11 @@ export class CheckoutConfig {
     description: "The merchant's Khalti public key, for Khalti's client SDKs; null when not configured.",
   })
   publicKey!: string | null;
+
+  @Field(() => String, {
+    description:
+      "The return_url the gateway registers with Khalti (`PUBLIC_URL`/khalti/return). Khalti's mobile SDKs need it to " +
+      'recognise the end of a payment; your own returnUrl is where the gateway then sends the buyer.',
+  })
+  returnUrl!: string;
 }

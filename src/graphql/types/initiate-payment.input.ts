@@ -122,4 +122,13 @@ export class InitiatePaymentInput {
     description: "How long the payment link stays valid, in seconds; omit for Khalti's default.",
   })
   ttl?: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A JWT the merchant's backend signed (HS256, MERCHANT_SECRET) with claims purchaseOrderId, amount, exp (at most an hour " +
+      'ahead) and optionally returnUrl, equal to this input. Required with a client key; server and admin keys may omit it ' +
+      '(one they send is checked all the same). Wrong or missing: userError CHECKOUT_TOKEN_INVALID.',
+  })
+  checkoutToken?: string | null;
 }

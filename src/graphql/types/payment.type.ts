@@ -99,11 +99,19 @@ export class Payment {
   @Field(() => DateTimeResolver, { description: 'When this gateway last changed its record of the payment.' })
   updatedAt!: Date;
 
-  @Field(() => [Refund], { description: 'Refunds requested through this gateway for this payment. Admin only.' })
-  refunds!: Refund[];
+  @Field(() => [Refund], {
+    nullable: true,
+    description:
+      'Refunds requested through this gateway for this payment. Admin only: for other keys it is null with a FORBIDDEN ' +
+      'error on this field, and the rest of the answer is still returned.',
+  })
+  refunds!: Refund[] | null;
 
   @Field(() => [AuditEntry], {
-    description: 'Audit log entries for this payment: every call to Khalti, status change and refund. Admin only.',
+    nullable: true,
+    description:
+      'Audit log entries for this payment: every call to Khalti, status change and refund. Admin only: for other keys it ' +
+      'is null with a FORBIDDEN error on this field, and the rest of the answer is still returned.',
   })
-  auditLog!: AuditEntry[];
+  auditLog!: AuditEntry[] | null;
 }

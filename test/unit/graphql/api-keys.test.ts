@@ -20,3 +20,13 @@ describe('ApiKeys', () => {
     expect(keys.authenticate(`Key ${admin}`)).toEqual({ caller: null, problem: 'invalid' });
   });
 });
+
+describe('ApiKeys: the server role', () => {
+  const server = 'server-key-0123456789abcdef';
+  const withServer = new ApiKeys({ admin: [admin], client: [client], server: [server] });
+
+  it('knows a server key by its role', () => {
+    expect(withServer.authenticate(`Bearer ${server}`)).toEqual({ caller: { role: 'server', keyId: keyIdOf(server) } });
+    expect(withServer.authenticate(`Bearer ${client}`)).toEqual({ caller: { role: 'client', keyId: keyIdOf(client) } });
+  });
+});
