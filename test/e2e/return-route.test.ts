@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { verifyReturn } from '../../src/payments/return-signature';
 import { DEFAULT_SECURITY_ROWS_PER_MINUTE } from '../../src/payments/security-events';
 import { cancel, get, onLoopback, pay } from '../support/buyer';
-import { ADMIN_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
+import { ADMIN_KEY, SERVER_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
 import { AUDIT_LOG, PAYMENT, VERIFY } from '../support/operations';
 import { completed, initiated, paymentCount } from '../support/payments';
 
@@ -211,7 +211,8 @@ describe('signed return redirects (MERCHANT_SECRET)', () => {
       .digest('hex');
 
   it('a buyer who paid comes back with a signature the merchant can recompute; a forged paid=true does not verify', async () => {
-    const { pidx, paymentUrl, input } = await initiated(gateway, { returnUrl: 'https://shop.example.com/done?cart=42&paid=true&signature=0000' });
+    // With MERCHANT_SECRET set, the merchant's backend (a server key) initiates without a token.
+    const { pidx, paymentUrl, input } = await initiated(gateway, { returnUrl: 'https://shop.example.com/done?cart=42&paid=true&signature=0000' }, SERVER_KEY);
     const khaltiRedirect = await pay(onLoopback(paymentUrl, gateway.app.url));
     const back = await get(onLoopback(khaltiRedirect, gateway.app.url));
     expect(back.status).toBe(302);
@@ -230,7 +231,7 @@ describe('signed return redirects (MERCHANT_SECRET)', () => {
   });
 
   it('a buyer who did not pay cannot turn the redirect into paid=true', async () => {
-    const { pidx } = await initiated(gateway);
+    const { pidx } = await initiated(gateway, {}, SERVER_KEY);
     const back = await get(`${gateway.app.url}/khalti/return?${new URLSearchParams({ pidx, status: 'Completed' })}`);
     const query = new URL(back.location!).searchParams;
     expect(query.get('paid')).toBe('false');
