@@ -73,6 +73,21 @@ export class AuditService {
     });
   }
 
+  /**
+   * A privacy action (kind 'privacy', e.g. 'personal_data_erased'): which data went, never the
+   * data itself. Returns the row id.
+   */
+  privacyStep(step: { pidx: string; operation: string; at: Date; detail: Record<string, unknown> }): number {
+    return this.repository.insert({
+      at: step.at,
+      kind: 'privacy',
+      operation: step.operation,
+      pidx: step.pidx,
+      actor: currentActor() ?? null,
+      detail: JSON.stringify(step.detail),
+    });
+  }
+
   statusChangesAfter(id: number, limit: number): AuditRow[] {
     return this.repository.statusChangesAfter(id, limit);
   }

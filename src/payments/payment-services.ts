@@ -7,6 +7,7 @@ import type { PaymentStateService } from './payment-state.service';
 import type { PaymentQueries } from './payment-queries';
 import type { RefundService } from './refund.service';
 import type { KhaltiClient } from '../khalti/khalti.client';
+import type { PersonalDataService } from './personal-data.service';
 
 export interface PaymentServices {
   initiate: InitiateService;
@@ -19,4 +20,6 @@ export interface PaymentServices {
   /** Legacy (KPG-1) status by token, passed straight through. */
   legacyStatus: Pick<KhaltiClient, 'transactionStatus'>;
   checkout: { environment: string; publicKey: string | null };
+  /** erasePersonalData (issue 7, point 9). */
+  personalData: PersonalDataService;
 }
