@@ -7,8 +7,8 @@
  */
 import Database from 'better-sqlite3';
 import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
-import { AUDIT_LOG } from '../support/operations';
-import { completed } from '../support/payments';
+import { AUDIT_LOG, VERIFY } from '../support/operations';
+import { initiated } from '../support/payments';
 import { filesContaining } from '../support/database-files';
 
 const ERASE = /* GraphQL */ `
@@ -34,9 +34,14 @@ describe("a buyer's personal data", () => {
   beforeAll(async () => {
     gateway = await startGateway();
     // A bank payment (mobile banking only), so that Khalti's refund needs the payer's mobile.
-    const payment = await completed(gateway, { customerInfo: buyer, amount: 20000, amountBreakdown: null, modes: ['MOBILE_BANKING'] });
+    const payment = await initiated(gateway, { customerInfo: buyer, amount: 20000, amountBreakdown: null, modes: ['MOBILE_BANKING'] });
     pidx = payment.pidx;
     purchaseOrderId = payment.input.purchaseOrderId as string;
+    // Other buyers' payments fill the table's pages, so that ours growing as it is completed and
+    // refunded moves between pages: the old copies SQLite leaves in free space must go as well.
+    for (let i = 0; i < 40; i++) await initiated(gateway, { customerInfo: { name: `Other Buyer ${i}`, email: `other${i}@example.org` } });
+    await gateway.control('POST', `/payments/${pidx}/complete`, {});
+    expect((await gateway.gql(VERIFY, { pidx }, CLIENT_KEY)).data.verifyPayment.status).toBe('COMPLETED');
     const refunded = await gateway.gql(REFUND, { input: { pidx, amount: 5000, mobile: refundMobile } }, ADMIN_KEY);
     expect(refunded.data.refund).toMatchObject({ userErrors: [], refund: { mobile: refundMobile, state: 'SUCCEEDED' } });
   });
@@ -94,6 +99,12 @@ describe("a buyer's personal data", () => {
       { customer_name: null, customer_email: null, customer_phone: null },
     ]);
     expect(readRows('SELECT mobile FROM refunds WHERE pidx = ?', pidx)).toEqual([{ mobile: null }]);
+    // The request fingerprints were hashes of these values (a hashed 10-digit mobile is the mobile): gone too.
+    expect(readRows('SELECT request_fingerprint AS f FROM payments WHERE pidx = ?', pidx)).toEqual([{ f: 'erased' }]);
+    expect(readRows('SELECT request_fingerprint AS f FROM initiations WHERE pidx = ?', pidx)).toEqual([{ f: 'erased' }]);
+    expect(readRows('SELECT request_fingerprint AS f FROM refunds WHERE pidx = ?', pidx)).toEqual([{ f: 'erased' }]);
+    // Deleted content is zeroed in the pages, not left in free space.
+    expect(gateway.app.database.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
     for (const value of personal) expect(filesContaining(gateway.dir, value)).toEqual([]);
     // The rest of the record is untouched, and still readable in those files.
     expect(filesContaining(gateway.dir, purchaseOrderId)).not.toEqual([]);
@@ -106,13 +117,24 @@ describe("a buyer's personal data", () => {
     for (const value of personal) expect(privacy[0].detail).not.toContain(value);
   });
 
-  it('erasing again changes nothing; an unknown pidx is null', async () => {
+  it('erasing again changes nothing unless something personal was recorded since; an unknown pidx is null', async () => {
     const first = readRows('SELECT personal_data_erased_at AS at, version FROM payments WHERE pidx = ?', pidx);
     const again = await gateway.gql(ERASE, { pidx }, ADMIN_KEY);
     expect(again.errors).toBeUndefined();
     expect(again.data.erasePersonalData.pidx).toBe(pidx);
     expect(readRows('SELECT personal_data_erased_at AS at, version FROM payments WHERE pidx = ?', pidx)).toEqual(first);
     expect(readRows("SELECT id FROM audit_log WHERE kind = 'privacy'")).toHaveLength(1);
+
+    // Personal data recorded after the erasure (a later bank refund's mobile) is erased by the next call, with a row of its own.
+    const laterMobile = '9801112223';
+    const refunded = await gateway.gql(REFUND, { input: { pidx, amount: 1000, mobile: laterMobile } }, ADMIN_KEY);
+    expect(refunded.data.refund).toMatchObject({ userErrors: [], refund: { mobile: laterMobile, state: 'SUCCEEDED' } });
+    const third = await gateway.gql(ERASE, { pidx }, ADMIN_KEY);
+    expect(third.data.erasePersonalData.refunds.map((refund: any) => refund.mobile)).toEqual([null, null]);
+    expect(filesContaining(gateway.dir, laterMobile)).toEqual([]);
+    const rows = readRows("SELECT detail FROM audit_log WHERE kind = 'privacy' ORDER BY id");
+    expect(rows).toHaveLength(2);
+    expect(JSON.parse(rows[1]!.detail as string)).toEqual({ customerFields: [], refundMobiles: 1, previouslyErasedAt: expect.any(String) });
 
     const unknown = await gateway.gql(ERASE, { pidx: 'NoSuchPidx0000000000000' }, ADMIN_KEY);
     expect(unknown.errors).toBeUndefined();
