@@ -31,6 +31,8 @@ import { Reconciler } from './payments/reconciler';
 import { StatusChangeFeed } from './payments/status-change-feed';
 import { RefundService } from './payments/refund.service';
 import { createEmulator, type Emulator } from './sandbox/emulator';
+import { PersonalDataRepository } from './db/personal-data.repository';
+import { PersonalDataService } from './payments/personal-data.service';
 
 export const SANDBOX_PATH = '/sandbox';
 /** How often each process reads status changes other processes recorded (subscription latency across processes). */
@@ -124,6 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     banks: new BanksService(khalti, now),
     legacyStatus: khalti,
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
+    personalData: new PersonalDataService(database.db, paymentsRepository, new PersonalDataRepository(database.db), audit, now),
   };
 
   // Status changes other processes on this database make reach this process's subscribers.

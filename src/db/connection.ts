@@ -40,6 +40,11 @@ export function openDatabase(databaseUrl: string): OpenDatabase {
   sqlite.pragma('foreign_keys = ON');
   // Another process holding the write lock is waited for rather than failing at once.
   sqlite.pragma('busy_timeout = 5000');
+  // Deleted and overwritten content is zeroed in the pages, not left in free space or free
+  // pages: a buyer's personal data erased by erasePersonalData must not linger there
+  // (personal-data.repository.ts also checkpoints the WAL after an erasure). On for every write,
+  // since a row moved by an earlier page split or delete would otherwise leave its old bytes behind.
+  sqlite.pragma('secure_delete = ON');
 
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });

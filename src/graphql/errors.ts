@@ -6,7 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { describeStorageError } from '../db/storage-errors';
-import { KhaltiAuthError, KhaltiError, KhaltiUnavailableError } from '../khalti/khalti.errors';
+import {
+  KhaltiAuthError,
+  KhaltiError,
+  KhaltiNotFoundError,
+  KhaltiRejectedError,
+  KhaltiUnavailableError,
+  KhaltiValidationError,
+} from '../khalti/khalti.errors';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -33,11 +40,21 @@ export function createErrorFormatter(log: ErrorLogger) {
     const path = formatted.path;
 
     if (original instanceof KhaltiUnavailableError) {
-      return { message: `Khalti is unavailable (${original.reason}); nothing was changed, try again shortly.`, path, extensions: { code: 'UPSTREAM_UNAVAILABLE' } };
+      return {
+        message: `Khalti is unavailable (${original.reason}); nothing was changed, try again shortly.`,
+        path,
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', ...upstreamStatus(original) },
+      };
     }
     if (original instanceof KhaltiAuthError) {
       log(`khalti rejected the gateway's secret key: ${original.detail}`);
       return { message: "Khalti rejected the gateway's credentials; the operator must check KHALTI_SECRET_KEY.", path, extensions: { code: 'UPSTREAM_AUTH' } };
+    }
+    if (original instanceof KhaltiError) {
+      // A Khalti answer no service turned into a result or userErrors: a lookup answered 404
+      // "Not found." or 400 without a lookup body, an initiate 404. The caller cannot fix it and
+      // nothing was changed; it is Khalti's trouble, not ours, so not INTERNAL_SERVER_ERROR.
+      return { message: upstreamRefusal(original), path, extensions: { code: 'UPSTREAM_UNAVAILABLE', ...upstreamStatus(original) } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && OUR_CODES.has(code) && !(original instanceof KhaltiError)) {
@@ -54,4 +71,26 @@ export function createErrorFormatter(log: ErrorLogger) {
     const message = storage ? `${storage} (id ${errorId})` : `Internal server error (id ${errorId}).`;
     return { message, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
   };
+}
+
+/** The HTTP status Khalti answered with, when it answered at all. */
+function upstreamStatus(error: KhaltiError): { upstreamStatus?: number } {
+  return error.httpStatus === undefined ? {} : { upstreamStatus: error.httpStatus };
+}
+
+/** Khalti's own words are short ("Not found.", a field message); a long body is cut. */
+const DETAIL_MAX_CHARS = 200;
+
+function upstreamRefusal(error: KhaltiError): string {
+  let detail: string;
+  if (error instanceof KhaltiValidationError) {
+    detail = Object.entries(error.fields).map(([field, messages]) => `${field}: ${messages.join(' ')}`).join('; ');
+  } else if (error instanceof KhaltiNotFoundError || error instanceof KhaltiRejectedError) {
+    detail = error.detail;
+  } else {
+    detail = error.message;
+  }
+  if (detail.length > DETAIL_MAX_CHARS) detail = `${detail.slice(0, DETAIL_MAX_CHARS)}…`;
+  const status = error.httpStatus === undefined ? '' : `HTTP ${error.httpStatus}: `;
+  return `Khalti could not answer the ${error.operation} (${status}${detail}); nothing was changed.`;
 }

@@ -12,6 +12,7 @@ import { PaymentStatusSubscriptionResolver } from './resolvers/payment-status.su
 import { PaymentResolver } from './resolvers/payment.resolver';
 import { RefundResolver } from './resolvers/refund.resolver';
 import { TransactionStatusResolver } from './resolvers/transaction-status.resolver';
+import { PersonalDataResolver } from './resolvers/personal-data.resolver';
 
 export const RESOLVERS = [
   PaymentResolver,
@@ -22,6 +23,7 @@ export const RESOLVERS = [
   AuditLogResolver,
   CheckoutConfigResolver,
   PaymentStatusSubscriptionResolver,
+  PersonalDataResolver,
 ] as const;
 
 export function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {

@@ -11,6 +11,6 @@ export {
 } from './khalti.errors';
 export { mapKhaltiStatus } from './khalti.status';
 export { KHALTI_ORIGINS, khaltiOriginFor, type KhaltiRemoteEnv } from './khalti.origins';
-export { redact, REDACTED } from './khalti.redact';
+export { redact, REDACTED, PERSONAL_DATA } from './khalti.redact';
 export { DEFAULT_TIMEOUTS, DEFAULT_RETRIES, DEFAULT_CONNECTIONS } from './khalti.http';
 export * from './khalti.types';

@@ -13,7 +13,7 @@ import {
   type UnavailableReason,
 } from './khalti.errors';
 import { isRecord } from './khalti.mapping';
-import { redact, scrubSecret } from './khalti.redact';
+import { redact, scrubPersonalData, scrubSecret } from './khalti.redact';
 import type { KhaltiOperation } from './khalti.types';
 
 /** Keys of Khalti's error envelope that are not field errors. */
@@ -68,6 +68,7 @@ export function errorFromResponse(
   httpStatus: number,
   body: ReadBody,
   secret: string | undefined,
+  personal: readonly string[] = [],
 ): KhaltiError {
   if (httpStatus >= 500 || httpStatus === 429) {
     return new KhaltiUnavailableError(operation, 'server_error', `HTTP ${httpStatus}`, httpStatus);
@@ -76,8 +77,10 @@ export function errorFromResponse(
     const what = body.text.length === 0 ? 'an empty body' : 'a body that is not a JSON object';
     return new KhaltiUnavailableError(operation, 'bad_body', `HTTP ${httpStatus} with ${what}`, httpStatus);
   }
-  // Khalti never echoes our key, but an error's text ends up in logs, so strip it defensively.
-  const json = redact(body.json, secret) as Record<string, unknown>;
+  // Khalti never echoes our key, but an error's text ends up in logs, so strip it defensively;
+  // and an echo of the buyer's data (a refund's mobile in a rejection) would reach the audit
+  // log through the error's message, so the request's personal values go too.
+  const json = scrubStrings(redact(body.json, secret), personal) as Record<string, unknown>;
   const detail = detailOf(json);
 
   if (httpStatus === 401 || httpStatus === 403) {
@@ -94,6 +97,15 @@ export function errorFromResponse(
   // 1xx/3xx: undici does not follow redirects, and Khalti's API never sends one. Following a
   // redirect could carry our Authorization header elsewhere, so it is a failure, not a hop.
   return new KhaltiUnavailableError(operation, 'bad_body', `unexpected HTTP ${httpStatus}`, httpStatus);
+}
+
+/** Scrubs personal values out of every string (keys kept: field errors name `customer_info.email`). */
+function scrubStrings(value: unknown, personal: readonly string[]): unknown {
+  if (personal.length === 0) return value;
+  if (typeof value === 'string') return scrubPersonalData(value, personal);
+  if (Array.isArray(value)) return value.map((v) => scrubStrings(v, personal));
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubStrings(v, personal)]));
+  return value;
 }
 
 function compactJson(value: unknown): string {

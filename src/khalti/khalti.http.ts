@@ -14,7 +14,7 @@ import {
 } from './khalti.error-mapping';
 import { KhaltiUnavailableError } from './khalti.errors';
 import { WireShapeError } from './khalti.mapping';
-import { excerpt, redact } from './khalti.redact';
+import { excerpt, personalDataValues, reportedCopy, scrubPersonalData } from './khalti.redact';
 import type { KhaltiCallEvent, KhaltiCallHook, KhaltiOperation } from './khalti.types';
 
 /**
@@ -42,6 +42,9 @@ export interface KhaltiRetries {
 export const DEFAULT_TIMEOUTS: KhaltiTimeouts = { connectMs: 3000, headersMs: 10000, bodyMs: 10000, totalMs: 15000 };
 export const DEFAULT_RETRIES: KhaltiRetries = { max: 2, baseDelayMs: 200 };
 export const DEFAULT_CONNECTIONS = 10;
+
+/** An error message in a hook event is a sentence; a longer one (a wall of field errors) is cut. */
+const ERROR_MESSAGE_MAX_CHARS = 1024;
 
 /** Khalti's bodies are a few KB; a bank list page with branches maybe tens. Anything past this is not Khalti. */
 const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
@@ -159,13 +162,16 @@ export class KhaltiHttp {
     const startedAt = new Date();
     const t0 = performance.now();
     const pathWithQuery = req.query ? `${req.path}?${new URLSearchParams(req.query).toString()}` : req.path;
+    // The buyer's personal data lives in the payment row only: the audit log gets these copies,
+    // with customer_info and mobile replaced, and any echo of their values scrubbed.
+    const personal = personalDataValues(req.body);
     const event: KhaltiCallEvent = {
       operation: req.operation,
       method: req.method,
       path: pathWithQuery,
       attempt,
       durationMs: 0,
-      request: redact(req.method === 'GET' ? (req.query ?? {}) : (req.body ?? {}), this.secret),
+      request: reportedCopy(req.method === 'GET' ? (req.query ?? {}) : (req.body ?? {}), this.secret, personal),
       startedAt,
     };
     if (req.pidx !== undefined) event.pidx = req.pidx;
@@ -173,14 +179,16 @@ export class KhaltiHttp {
 
     try {
       const res = await this.exchange(req, pathWithQuery, (status) => (event.httpStatus = status));
-      event.response = res.isJson ? redact(res.json, this.secret) : excerpt(res.text, this.secret);
-      const result = this.read(req, res, reader);
+      event.response = res.isJson
+        ? reportedCopy(res.json, this.secret, personal)
+        : excerpt(scrubPersonalData(res.text, personal), this.secret);
+      const result = this.read(req, res, reader, personal);
       if (reader.describe) Object.assign(event, definedOnly(reader.describe(result)));
       return result;
     } catch (err) {
       event.error = {
         name: err instanceof Error ? err.name : 'Error',
-        message: err instanceof Error ? err.message : String(err),
+        message: excerpt(scrubPersonalData(err instanceof Error ? err.message : String(err), personal), this.secret, ERROR_MESSAGE_MAX_CHARS),
       };
       throw err;
     } finally {
@@ -189,7 +197,7 @@ export class KhaltiHttp {
     }
   }
 
-  private read<T>(req: KhaltiHttpRequest, res: KhaltiHttpResponse, reader: ResponseReader<T>): T {
+  private read<T>(req: KhaltiHttpRequest, res: KhaltiHttpResponse, reader: ResponseReader<T>, personal: readonly string[]): T {
     try {
       if (res.status >= 200 && res.status < 300) {
         if (!res.isJson) {
@@ -206,7 +214,7 @@ export class KhaltiHttp {
       }
       throw err;
     }
-    throw errorFromResponse(req.operation, res.status, res, this.secret);
+    throw errorFromResponse(req.operation, res.status, res, this.secret, personal);
   }
 
   /**

@@ -3,6 +3,7 @@
  * omitted, never sent as null); responses are checked field by field and a body that does not
  * have the documented shape is rejected (`WireShapeError`), never guessed at.
  */
+import { isPidxShaped } from './khalti.pidx';
 import { mapKhaltiStatus } from './khalti.status';
 import type {
   Bank,
@@ -215,6 +216,55 @@ function typeOf(v: unknown): string {
   return typeof v;
 }
 
+/**
+ * A pidx of Khalti's shape and size (khalti.pidx.ts). A pidx is stored, logged, put in URLs and
+ * handed to clients, so an answer carrying anything else is unusable; the message describes the
+ * value without repeating it (a 100 kB "pidx" must not reach the audit log through an error).
+ */
+function requirePidx(body: Record<string, unknown>, name: string): string {
+  const v = field(body, name);
+  if (!isPidxShaped(v)) throw new WireShapeError(`${name}: expected a Khalti pidx (letters, digits, - and _, at most 64), got ${describeText(v)}`);
+  return v;
+}
+
+/** Khalti's payment URLs are a few dozen characters; anything near this is not one. */
+export const MAX_PAYMENT_URL_LENGTH = 2048;
+
+/**
+ * The payment_url is handed to clients, which send buyers to it (often as a link or
+ * `location.href`). Only an absolute http(s) URL may go there: a `javascript:` or `data:` URL
+ * would run in the merchant's page, and a relative one would resolve against it. Whitespace and
+ * control characters are refused too, since browsers and URL parsers strip them differently
+ * (`java\tscript:` parses as `javascript:`).
+ */
+function requireHttpUrl(body: Record<string, unknown>, name: string): string {
+  const v = field(body, name);
+  if (typeof v !== 'string' || v === '') throw new WireShapeError(`${name}: expected an absolute http(s) URL, got ${describeText(v)}`);
+  if (v.length > MAX_PAYMENT_URL_LENGTH) throw new WireShapeError(`${name}: expected an absolute http(s) URL, got ${describeText(v)}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f-\u009f]/.test(v)) throw new WireShapeError(`${name}: a URL with whitespace or control characters`);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new WireShapeError(`${name}: not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new WireShapeError(`${name}: the ${JSON.stringify(url.protocol.slice(0, 20))} scheme is not http(s)`);
+  }
+  if (url.hostname === '' || url.username !== '' || url.password !== '') {
+    throw new WireShapeError(`${name}: an http(s) URL needs a host and no credentials`);
+  }
+  return v;
+}
+
+/** What a refused value was, without the value itself. */
+function describeText(v: unknown): string {
+  if (typeof v !== 'string') return typeOf(v);
+  if (v === '') return 'an empty string';
+  return `a string of ${v.length} characters`;
+}
+
 const KHALTI_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -245,8 +295,8 @@ export function fromWireInitiate(body: unknown): InitiateResult {
     throw new WireShapeError(`expires_at: ${(e as Error).message}`);
   }
   return {
-    pidx: requireNonEmptyString(b, 'pidx'),
-    paymentUrl: requireNonEmptyString(b, 'payment_url'),
+    pidx: requirePidx(b, 'pidx'),
+    paymentUrl: requireHttpUrl(b, 'payment_url'),
     expiresAt,
     expiresIn: requireInteger(b, 'expires_in'),
   };
@@ -259,7 +309,7 @@ export function looksLikeLookupResult(body: unknown): boolean {
 
 export function fromWireLookup(body: unknown, expectedPidx: string): LookupResult {
   const b = requireRecord(body, 'lookup response');
-  const pidx = requireNonEmptyString(b, 'pidx');
+  const pidx = requirePidx(b, 'pidx');
   // A lookup answer about another payment must never be applied to this one.
   if (pidx !== expectedPidx) throw new WireShapeError('pidx: the response concerns a different payment');
   const rawStatus = requireString(b, 'status');

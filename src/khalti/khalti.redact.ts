@@ -81,3 +81,84 @@ export function excerpt(text: string, secret: string | undefined, max = EXCERPT_
   if (clean.length <= max) return clean;
   return `${clean.slice(0, max)}… [${clean.length - max} more chars]`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Personal data
+
+/**
+ * What replaces a buyer's personal data in the copies the client reports. Distinct from
+ * REDACTED: a reader of the audit log can tell "a credential was here" from "the buyer's data
+ * was here, and lives in the payment row only" (where erasePersonalData can remove it).
+ */
+export const PERSONAL_DATA = '[PERSONAL DATA]';
+
+/**
+ * Wire keys whose values are a buyer's personal data, replaced wholesale at any depth:
+ * initiate's `customer_info` {name, email, phone} and a bank refund's `mobile`.
+ */
+const PERSONAL_KEYS = new Set(['customer_info', 'mobile']);
+
+/** Shorter values are not scrubbed out of other text: "Ram" would mangle "Program". */
+const MIN_SCRUBBED_LENGTH = 4;
+
+/** Longest string kept whole in a reported copy; longer ones (a 100 kB "pidx") become an excerpt. */
+export const MAX_REPORTED_STRING_CHARS = EXCERPT_MAX_CHARS;
+
+/**
+ * The personal values a request carries (every string under a personal key), so that an answer
+ * or an error echoing one of them can be scrubbed as well. Longest first, so a value containing
+ * another is replaced whole.
+ */
+export function personalDataValues(body: unknown): string[] {
+  const found = new Set<string>();
+  const collect = (value: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    if (typeof value === 'string') {
+      if (value.trim().length >= MIN_SCRUBBED_LENGTH) found.add(value.trim());
+    } else if (Array.isArray(value)) value.forEach((v) => collect(v, depth + 1));
+    else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v, depth + 1);
+  };
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH || !value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((v) => walk(v, depth + 1));
+    for (const [k, v] of Object.entries(value)) {
+      if (PERSONAL_KEYS.has(k.toLowerCase())) collect(v, depth + 1);
+      else walk(v, depth + 1);
+    }
+  };
+  walk(body, 0);
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of the given personal values inside a string. */
+export function scrubPersonalData(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) if (out.includes(value)) out = out.split(value).join(PERSONAL_DATA);
+  return out;
+}
+
+/**
+ * A copy of `value` for the audit log: personal keys replaced wholesale, the given personal values
+ * scrubbed out of every other string, and overlong strings cut to an excerpt. Expects a plain JSON
+ * tree (what `redact` returns); keys are kept.
+ */
+export function redactPersonalData(value: unknown, values: readonly string[] = []): unknown {
+  if (typeof value === 'string') {
+    const clean = scrubPersonalData(value, values);
+    return clean.length > MAX_REPORTED_STRING_CHARS ? excerpt(clean, undefined, MAX_REPORTED_STRING_CHARS) : clean;
+  }
+  if (Array.isArray(value)) return value.map((v) => redactPersonalData(v, values));
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = PERSONAL_KEYS.has(k.toLowerCase()) && v !== undefined && v !== null ? PERSONAL_DATA : redactPersonalData(v, values);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** What the hook reports of a body: secrets removed (`redact`), then personal data (`redactPersonalData`). */
+export function reportedCopy(value: unknown, secret: string | undefined, personal: readonly string[]): unknown {
+  return redactPersonalData(redact(value, secret), personal);
+}

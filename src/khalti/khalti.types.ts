@@ -148,9 +148,12 @@ export interface KhaltiCallEvent {
   /** Undefined when no response arrived (connect error, timeout, reset). */
   httpStatus?: number;
   durationMs: number;
-  /** The JSON body sent (or query parameters for GETs), redacted. */
+  /**
+   * The JSON body sent (or query parameters for GETs), redacted: no secrets, and the buyer's
+   * `customer_info` and a refund's `mobile` replaced by `[PERSONAL DATA]`; strings over 512 chars cut.
+   */
   request: unknown;
-  /** The parsed JSON response, or a truncated text excerpt when unreadable; redacted. */
+  /** The parsed JSON response, or a truncated text excerpt when unreadable; redacted like `request`. */
   response?: unknown;
   /** Set when the call ended in an error: the error's name and message. */
   error?: { name: string; message: string };

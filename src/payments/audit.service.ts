@@ -8,7 +8,7 @@ import type { KhaltiCallEvent, PaymentStatus } from '../khalti/khalti.types';
 import { currentActor } from './actor.context';
 import type { StatusSource } from './payment-events';
 
-export type AuditKind = 'upstream' | 'status_change' | 'refund';
+export type AuditKind = 'upstream' | 'status_change' | 'refund' | 'privacy' | 'security';
 
 export interface AuditPage {
   rows: AuditRow[];
@@ -66,6 +66,21 @@ export class AuditService {
     this.repository.insert({
       at: this.now(),
       kind: 'refund',
+      operation: step.operation,
+      pidx: step.pidx,
+      actor: currentActor() ?? null,
+      detail: JSON.stringify(step.detail),
+    });
+  }
+
+  /**
+   * A privacy action (kind 'privacy', e.g. 'personal_data_erased'): which data went, never the
+   * data itself. Returns the row id.
+   */
+  privacyStep(step: { pidx: string; operation: string; at: Date; detail: Record<string, unknown> }): number {
+    return this.repository.insert({
+      at: step.at,
+      kind: 'privacy',
       operation: step.operation,
       pidx: step.pidx,
       actor: currentActor() ?? null,

@@ -7,6 +7,7 @@ import type { PaymentStateService } from './payment-state.service';
 import type { PaymentQueries } from './payment-queries';
 import type { RefundService } from './refund.service';
 import type { KhaltiClient } from '../khalti/khalti.client';
+import type { PersonalDataService } from './personal-data.service';
 
 export interface PaymentServices {
   initiate: InitiateService;
@@ -20,4 +21,6 @@ export interface PaymentServices {
   legacyStatus: Pick<KhaltiClient, 'transactionStatus'>;
   /** For Khalti's client SDKs: returnUrl is the gateway's own /khalti/return, as registered with Khalti. */
   checkout: { environment: string; publicKey: string | null; returnUrl: string };
+  /** erasePersonalData: removes the buyer's personal data from a payment and its refunds for good. */
+  personalData: PersonalDataService;
 }

@@ -14,7 +14,9 @@ export class AuditEntry {
   at!: Date;
 
   @Field(() => String, {
-    description: 'Kind of entry: `upstream` (a call to Khalti), `status_change` or `refund`.',
+    description:
+      'Kind of entry: `upstream` (a call to Khalti), `status_change`, `refund`, `privacy` (erasePersonalData) or ' +
+      '`security` (a refused buyer return for an unknown or malformed pidx).',
   })
   kind!: string;
 

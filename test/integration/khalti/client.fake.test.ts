@@ -11,6 +11,7 @@ import {
   KhaltiNotFoundError,
   KhaltiRejectedError,
   KhaltiValidationError,
+  PERSONAL_DATA,
   type KhaltiCallEvent,
   type KhaltiClientOptions,
   type UnavailableReason,
@@ -717,6 +718,43 @@ describe('retries', () => {
   });
 });
 
+describe("Khalti's answers are not trusted further than their shape", () => {
+  const HUGE_PIDX = 'A'.repeat(100_000);
+
+  test.each([
+    ['a javascript: payment_url', { payment_url: 'javascript:alert(document.cookie)' }, /payment_url/],
+    ['a data: payment_url', { payment_url: 'data:text/html,<script>alert(1)</script>' }, /payment_url/],
+    ['a relative payment_url', { payment_url: '/pay?pidx=x' }, /payment_url/],
+    ['a tab hiding a javascript: payment_url', { payment_url: 'java\tscript:alert(1)' }, /payment_url/],
+    ['a garbage payment_url', { payment_url: 'not a url' }, /payment_url/],
+    ['a 100 kB pidx', { pidx: HUGE_PIDX }, /pidx/],
+    ['a pidx with a slash', { pidx: '../../admin' }, /pidx/],
+  ])('initiate answered with %s: bad_body, one reported attempt, the value not repeated whole', async (_l, patch, field) => {
+    fake.reply({ kind: 'json', body: { ...initiateOk, ...patch } });
+    const err = await unavailable(makeClient().initiate(minimalInitiate), 'bad_body');
+    expect(err.message).toMatch(field);
+    expect(err.message.length).toBeLessThan(300);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ operation: 'initiate', httpStatus: 200, error: { name: 'KhaltiUnavailableError' } });
+    // What the audit log would store: an excerpt, never the 100 kB value whole.
+    expect(JSON.stringify(events[0]).length).toBeLessThan(3000);
+  });
+
+  test('an ordinary http(s) payment_url and a Khalti pidx are accepted as they are', async () => {
+    fake.reply({ kind: 'json', body: { ...initiateOk, payment_url: 'http://127.0.0.1:4000/sandbox/pay?pidx=x' } });
+    expect((await makeClient().initiate(minimalInitiate)).paymentUrl).toBe('http://127.0.0.1:4000/sandbox/pay?pidx=x');
+  });
+
+  test.each([
+    ['200', 200],
+    ['400 (a result status)', 400],
+  ])('lookup answered %s with a 100 kB pidx: bad_body, the value not reported whole', async (_l, status) => {
+    fake.handle(() => ({ kind: 'json', status, body: lookupBody('Expired', { pidx: HUGE_PIDX }) }));
+    await unavailable(makeClient({ retries: { max: 0, baseDelayMs: 1 } }).lookup(PIDX), 'bad_body');
+    expect(JSON.stringify(events).length).toBeLessThan(3000);
+  });
+});
+
 describe('the onCall hook', () => {
   test('fires once per attempt with operation, path, ids, timing and redacted bodies', async () => {
     fake.reply({ kind: 'json', status: 502, body: { detail: 'bad gateway' } }, { kind: 'json', body: lookupBody('Completed') });
@@ -757,8 +795,31 @@ describe('the onCall hook', () => {
       operation: 'refund',
       path: '/api/merchant-transaction/TX1/refund/',
       transactionId: 'TX1',
-      request: { mobile: '9800000001' },
+      request: { mobile: PERSONAL_DATA },
     });
+    // Khalti itself got the number; only the reported copy (the audit log's) lost it.
+    expect(fake.requests[1]!.json).toEqual({ mobile: '9800000001' });
+  });
+
+  test("the buyer's customer_info and a refund's mobile never reach the hook, even echoed back", async () => {
+    const customer = { name: 'Sita Kumari Tamang', email: 'sita@example.com', phone: '9812345678' };
+    fake.reply(
+      { kind: 'json', body: { ...initiateOk, note: `hello ${customer.name}` } },
+      { kind: 'json', status: 400, body: { detail: '9800000001 is not a Khalti account.' } },
+    );
+    const c = makeClient();
+    await c.initiate({ ...minimalInitiate, customerInfo: customer });
+    const rejected = await failure(c.refund({ transactionId: 'TX1', mobile: '9800000001' }));
+    expect(fake.requests[0]!.json).toMatchObject({ customer_info: customer });
+    expect(events[0]!.request).toMatchObject({ customer_info: PERSONAL_DATA, purchase_order_id: 'order-1' });
+    expect(events[0]!.response).toMatchObject({ note: 'hello [PERSONAL DATA]' });
+    expect(events[1]!.request).toStrictEqual({ mobile: PERSONAL_DATA });
+    expect(events[1]!.response).toStrictEqual({ detail: '[PERSONAL DATA] is not a Khalti account.' });
+    // The error (which the refund service records) is scrubbed of the request's own values.
+    expect(rejected).toBeInstanceOf(KhaltiRejectedError);
+    expect((rejected as Error).message).not.toContain('9800000001');
+    const reported = JSON.stringify(events);
+    for (const value of ['9800000001', customer.name, customer.email, customer.phone]) expect(reported).not.toContain(value);
   });
 
   test('GET events carry the path with query and the query parameters as request', async () => {

@@ -165,6 +165,52 @@ describe('response parsers', () => {
     expect(() => fromWireInitiate({ ...initiate, ...patch })).toThrow(new RegExp(`^${name}`));
   });
 
+  test.each([
+    'javascript:alert(document.cookie)',
+    'JavaScript:alert(1)',
+    'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==',
+    'vbscript:msgbox(1)',
+    'file:///etc/passwd',
+    '//evil.example/pay',
+    '/pay?pidx=x',
+    'pay.khalti.com/?pidx=x',
+    'not a url',
+    ' https://pay.khalti.com/',
+    'java\tscript:alert(1)',
+    'https://pay.khalti.com/\n',
+    'https://user:pass@pay.khalti.com/',
+    `https://pay.khalti.com/?q=${'x'.repeat(3000)}`,
+  ])('initiate refuses the payment_url %j: only absolute http(s) URLs are handed to clients', (url) => {
+    expect(() => fromWireInitiate({ ...initiate, payment_url: url })).toThrow(/^payment_url/);
+  });
+
+  test.each(['https://pay.khalti.com/?pidx=bZQLD9wRVWo4CdESSfuSsB', 'http://localhost:4000/sandbox/pay?pidx=x', 'HTTPS://TEST-PAY.KHALTI.COM/'])(
+    'initiate accepts the payment_url %j as it is',
+    (url) => {
+      expect(fromWireInitiate({ ...initiate, payment_url: url }).paymentUrl).toBe(url);
+    },
+  );
+
+  test.each([
+    ['100 kB long', 'A'.repeat(100_000)],
+    ['65 characters', 'A'.repeat(65)],
+    ['with a slash', 'abc/def'],
+    ['with a space', 'abc def'],
+    ['with markup', '<script>'],
+  ])('initiate and lookup refuse a pidx %s, without repeating it', (_label, pidx) => {
+    for (const parse of [() => fromWireInitiate({ ...initiate, pidx }), () => fromWireLookup({ ...lookup, pidx }, pidx)]) {
+      let error: unknown;
+      try {
+        parse();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WireShapeError);
+      expect((error as Error).message).toMatch(/^pidx/);
+      expect((error as Error).message).not.toContain(pidx);
+    }
+  });
+
   const lookup = { pidx: 'P', total_amount: 1000, status: 'Completed', transaction_id: 'T', fee: 0, refunded: false };
 
   test('lookup, with the raw status kept and mapped', () => {

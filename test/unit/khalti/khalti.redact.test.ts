@@ -1,5 +1,14 @@
 import { inspect } from 'node:util';
-import { excerpt, redact, REDACTED, scrubSecret } from '../../../src/khalti/khalti.redact';
+import {
+  excerpt,
+  PERSONAL_DATA,
+  personalDataValues,
+  redact,
+  REDACTED,
+  redactPersonalData,
+  reportedCopy,
+  scrubSecret,
+} from '../../../src/khalti/khalti.redact';
 
 // Deliberately without the word "secret", so key-name redaction does not mask what these tests check.
 const SECRET = 'live_sk_0123456789abcdef';
@@ -87,5 +96,49 @@ describe('excerpt', () => {
     expect(out).not.toContain(SECRET);
     expect(out).not.toContain(SECRET.slice(0, 12));
     expect(inspect(out)).not.toContain(SECRET);
+  });
+});
+
+describe('personal data in reported copies', () => {
+  const initiate = {
+    purchase_order_id: 'order-1',
+    amount: 1000,
+    customer_info: { name: 'Sita Kumari', email: 'sita@example.com', phone: '9812345678' },
+  };
+
+  test('customer_info is replaced wholesale and a refund mobile by the personal-data marker, not the secret one', () => {
+    expect(reportedCopy(initiate, SECRET, personalDataValues(initiate))).toStrictEqual({
+      purchase_order_id: 'order-1',
+      amount: 1000,
+      customer_info: PERSONAL_DATA,
+    });
+    expect(reportedCopy({ mobile: '9800000001', amount: 100 }, SECRET, [])).toStrictEqual({ mobile: PERSONAL_DATA, amount: 100 });
+    expect(PERSONAL_DATA).not.toBe(REDACTED);
+  });
+
+  test('the values are collected from the request and scrubbed out of any other text', () => {
+    const values = personalDataValues(initiate);
+    expect(values).toEqual(expect.arrayContaining(['Sita Kumari', 'sita@example.com', '9812345678']));
+    expect(redactPersonalData({ detail: 'Thanks Sita Kumari (9812345678)', list: ['sita@example.com'] }, values)).toStrictEqual({
+      detail: `Thanks ${PERSONAL_DATA} (${PERSONAL_DATA})`,
+      list: [PERSONAL_DATA],
+    });
+  });
+
+  test('secrets are still removed, and absent or null personal fields stay as they were', () => {
+    expect(reportedCopy({ customer_info: null, note: SECRET }, SECRET, [])).toStrictEqual({ customer_info: null, note: REDACTED });
+    expect(reportedCopy({ pidx: 'P' }, SECRET, [])).toStrictEqual({ pidx: 'P' });
+  });
+
+  test('very short values are not scrubbed out of other text (only their own key is replaced)', () => {
+    const values = personalDataValues({ customer_info: { name: 'Ram' } });
+    expect(values).toEqual([]);
+    expect(redactPersonalData({ detail: 'Program' }, values)).toStrictEqual({ detail: 'Program' });
+  });
+
+  test('an overlong string becomes an excerpt', () => {
+    const out = redactPersonalData({ pidx: 'A'.repeat(100_000) }, []) as { pidx: string };
+    expect(out.pidx.length).toBeLessThan(600);
+    expect(out.pidx).toMatch(/more chars/);
   });
 });

@@ -1,0 +1,66 @@
+/**
+ * A buyer's personal data (name, email and phone from customerInfo, and the mobile of a bank
+ * refund) lives in the payment and refund rows only; audit rows carry it redacted. This service
+ * removes it for good on an admin's request and leaves one audit row saying so.
+ */
+import type { Db } from '../db/connection';
+import type { PaymentsRepository } from '../db/payments.repository';
+import type { PersonalDataRepository } from '../db/personal-data.repository';
+import type { PaymentRow } from '../db/schema';
+import { immediately } from '../db/transaction';
+import type { AuditService } from './audit.service';
+
+export const PERSONAL_DATA_ERASED = 'personal_data_erased';
+
+export class PersonalDataService {
+  constructor(
+    private readonly db: Db,
+    private readonly payments: PaymentsRepository,
+    private readonly personalData: PersonalDataRepository,
+    private readonly audit: AuditService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Erases the payment's personal data and its refunds' mobiles; null for a pidx this gateway
+   * never initiated. The erasure and its audit row commit together; then the database's write-ahead
+   * log is checkpointed so the old values survive in no file.
+   *
+   * Repeating it is harmless: a payment already erased with nothing personal added since (a bank
+   * refund records a mobile) is returned as it is, with no write and no second audit row, and its
+   * `personalDataErasedAt` keeps the first erasure's time. Anything added since is erased, with an
+   * audit row of its own.
+   */
+  erase(pidx: string): PaymentRow | null {
+    const erased = immediately(this.db, (): boolean | null => {
+      const held = this.personalData.held(pidx);
+      if (!held) return null;
+      const nothingLeft = held.customerFields.length === 0 && held.refundMobiles === 0;
+      if (held.erasedAt !== null && nothingLeft) return false;
+      const at = this.now();
+      this.personalData.erase(pidx, at);
+      // Which fields went and how many refund mobiles, never their values.
+      this.audit.privacyStep({
+        pidx,
+        operation: PERSONAL_DATA_ERASED,
+        at,
+        detail: {
+          customerFields: held.customerFields,
+          refundMobiles: held.refundMobiles,
+          ...(held.erasedAt ? { previouslyErasedAt: held.erasedAt.toISOString() } : {}),
+        },
+      });
+      return true;
+    });
+    if (erased === null) return null;
+    // After the commit: a checkpoint inside the transaction could not include it. When another
+    // connection's read holds part of the log, the rest leaves at a later checkpoint.
+    if (erased) this.personalData.flush();
+    return this.payments.byPidx(pidx) ?? null;
+  }
+
+  /** When the payment's personal data was erased; null if never (or unknown pidx). */
+  erasedAt(pidx: string): Date | null {
+    return this.payments.byPidx(pidx)?.personalDataErasedAt ?? null;
+  }
+}
