@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from './connection';
 import { auditLog, type AuditRow, type NewAuditRow } from './schema';
 
@@ -80,5 +80,11 @@ export class AuditRepository {
   /** Oldest first: the story of one payment. */
   forPayment(pidx: string): AuditRow[] {
     return this.db.select().from(auditLog).where(eq(auditLog.pidx, pidx)).orderBy(auditLog.id).all();
+  }
+
+  /** The rows of several payments in one query, oldest first within each. */
+  forPayments(pidxs: readonly string[]): AuditRow[] {
+    if (pidxs.length === 0) return [];
+    return this.db.select().from(auditLog).where(inArray(auditLog.pidx, [...pidxs])).orderBy(auditLog.id).all();
   }
 }

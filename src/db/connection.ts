@@ -16,6 +16,8 @@ export interface OpenDatabase {
   sqlite: Database.Database;
   /** True when the database answers a trivial query (readiness). */
   ping(): boolean;
+  /** Statements run through Drizzle since the database was opened (tests count queries with it: no N+1). */
+  statementCount(): number;
   close(): void;
 }
 
@@ -28,7 +30,12 @@ export function sqlitePath(databaseUrl: string): string {
   throw new Error(`Unsupported DATABASE_URL scheme`);
 }
 
-export function openDatabase(databaseUrl: string): OpenDatabase {
+export interface OpenDatabaseOptions {
+  /** Sees every statement Drizzle runs, with its parameters (tests read query plans with it). */
+  onQuery?: (sql: string, params: unknown[]) => void;
+}
+
+export function openDatabase(databaseUrl: string, options: OpenDatabaseOptions = {}): OpenDatabase {
   const path = sqlitePath(databaseUrl);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
 
@@ -46,12 +53,22 @@ export function openDatabase(databaseUrl: string): OpenDatabase {
   // since a row moved by an earlier page split or delete would otherwise leave its old bytes behind.
   sqlite.pragma('secure_delete = ON');
 
-  const db = drizzle(sqlite, { schema });
+  let statements = 0;
+  const db = drizzle(sqlite, {
+    schema,
+    logger: {
+      logQuery: (query, params) => {
+        statements += 1;
+        options.onQuery?.(query, params);
+      },
+    },
+  });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
 
   return {
     db,
     sqlite,
+    statementCount: () => statements,
     ping() {
       try {
         return sqlite.prepare('SELECT 1 AS ok').get() !== undefined;

@@ -17,6 +17,12 @@ export class RefundsRepository {
     return this.db.select().from(refunds).where(eq(refunds.pidx, pidx)).orderBy(refunds.createdAt).all();
   }
 
+  /** The refunds of several payments in one query, oldest first within each. */
+  forPayments(pidxs: readonly string[]): RefundRow[] {
+    if (pidxs.length === 0) return [];
+    return this.db.select().from(refunds).where(inArray(refunds.pidx, [...pidxs])).orderBy(refunds.createdAt).all();
+  }
+
   inStates(states: string[], pidx?: string): RefundRow[] {
     const byState = inArray(refunds.state, states);
     return this.db

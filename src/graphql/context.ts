@@ -1,12 +1,14 @@
 import type { PaymentServices } from '../payments/payment-services';
 import type { ApiKeys, Authentication } from './api-keys';
+import { createLoaders, type GatewayLoaders } from './loaders';
 
 /** Built the same way for HTTP requests and WebSocket connections. */
 export interface GatewayContext {
   auth: Authentication;
   services: PaymentServices;
+  loaders: GatewayLoaders;
 }
 
 export function buildContext(apiKeys: ApiKeys, services: PaymentServices, authorization: unknown): GatewayContext {
-  return { auth: apiKeys.authenticate(authorization), services };
+  return { auth: apiKeys.authenticate(authorization), services, loaders: createLoaders(services) };
 }

@@ -6,6 +6,7 @@ import type { AuditRepository } from '../db/audit.repository';
 import type { AuditRow } from '../db/schema';
 import type { KhaltiCallEvent, PaymentStatus } from '../khalti/khalti.types';
 import { currentActor } from './actor.context';
+import { groupBy } from './group-by';
 import type { StatusSource } from './payment-events';
 
 export type AuditKind = 'upstream' | 'status_change' | 'refund' | 'privacy' | 'security';
@@ -98,6 +99,11 @@ export class AuditService {
 
   forPayment(pidx: string): AuditRow[] {
     return this.repository.forPayment(pidx);
+  }
+
+  /** The audit rows of several payments at once (one query), by pidx, oldest first. */
+  forPayments(pidxs: readonly string[]): Map<string, AuditRow[]> {
+    return groupBy(pidxs, this.repository.forPayments(pidxs), (row) => row.pidx ?? '');
   }
 
   page(options: { pidx?: string; afterId?: number; first: number }): AuditPage {

@@ -19,6 +19,7 @@ import { fingerprint } from './fingerprint';
 import { statusOf, type PaymentStateService } from './payment-state.service';
 import { isOpenRefund, nextRefundState, type RefundEvidence, type RefundState } from './refund-state.rules';
 import { isRefundable } from './status.rules';
+import { groupBy } from './group-by';
 import { userError, type UserError } from './user-error';
 
 export type { RefundState } from './refund-state.rules';
@@ -79,6 +80,11 @@ export class RefundService {
 
   forPayment(pidx: string): RefundRow[] {
     return this.refunds.forPayment(pidx);
+  }
+
+  /** Refunds of several payments at once (one query), by pidx; a payment without refunds maps to []. */
+  forPayments(pidxs: readonly string[]): Map<string, RefundRow[]> {
+    return groupBy(pidxs, this.refunds.forPayments(pidxs), (row) => row.pidx);
   }
 
   async refund(command: RefundCommand, actor: string | null): Promise<RefundOutcome> {

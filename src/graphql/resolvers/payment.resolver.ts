@@ -70,13 +70,13 @@ export class PaymentResolver {
 
   @Authorized(ADMIN)
   @FieldResolver(() => [Refund])
-  refunds(@Root() payment: Payment, @Ctx() { services }: GatewayContext): Refund[] {
-    return services.refunds.forPayment(payment.pidx).map(toRefund);
+  async refunds(@Root() payment: Payment, @Ctx() { loaders }: GatewayContext): Promise<Refund[]> {
+    return (await loaders.refunds.load(payment.pidx)).map(toRefund);
   }
 
   @Authorized(ADMIN)
   @FieldResolver(() => [AuditEntry])
-  auditLog(@Root() payment: Payment, @Ctx() { services }: GatewayContext): AuditEntry[] {
-    return services.audit.forPayment(payment.pidx).map(toAuditEntry);
+  async auditLog(@Root() payment: Payment, @Ctx() { loaders }: GatewayContext): Promise<AuditEntry[]> {
+    return (await loaders.auditLog.load(payment.pidx)).map(toAuditEntry);
   }
 }
