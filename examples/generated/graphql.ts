@@ -135,7 +135,7 @@ export type RefundState =
   | 'REQUESTED'
   /** Khalti confirmed the refund. */
   | 'SUCCEEDED'
-  /** The call to Khalti ended without a clear answer (e.g. a timeout). The gateway settles it by looking the payment up, never by sending it again: do not request another refund for it; check back later. */
+  /** The call to Khalti ended without a clear answer (e.g. a timeout). It is never sent again and never concluded FAILED from Khalti's "not refunded" (Khalti may still apply it): it stays UNKNOWN, and blocks further refunds of the payment (REFUND_OUTCOME_UNKNOWN), until a lookup shows it applied or an admin settles it with resolveRefund after checking the Khalti dashboard. */
   | 'UNKNOWN';
 
 /** Settles a refund whose outcome is UNKNOWN, after checking the Khalti dashboard. Admin only; recorded in the audit log with the admin's key id and the note. */

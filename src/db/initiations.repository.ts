@@ -1,8 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from './connection';
+import type { InitiationState } from '../payments/initiation-state.rules';
 import { initiations, type InitiationRow } from './schema';
-
-export type InitiationState = 'IN_FLIGHT' | 'DONE' | 'FAILED' | 'UNKNOWN';
 
 export class InitiationsRepository {
   constructor(private readonly db: Db) {}

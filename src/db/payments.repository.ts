@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from './connection';
+import type { PaymentStatus } from '../payments/payment-status';
 import { payments, type NewPaymentRow, type PaymentRow } from './schema';
 
 export class PaymentsRepository {
@@ -43,7 +44,7 @@ export class PaymentsRepository {
   }
 
   /** Newest first, keyset-paginated by (createdAt, pidx). */
-  page(options: { statuses?: string[]; before?: { createdAt: Date; pidx: string }; limit: number }): PaymentRow[] {
+  page(options: { statuses?: readonly PaymentStatus[]; before?: { createdAt: Date; pidx: string }; limit: number }): PaymentRow[] {
     const before = options.before;
     const conditions = [
       options.statuses ? inArray(payments.status, options.statuses) : undefined,
@@ -60,7 +61,7 @@ export class PaymentsRepository {
       .all();
   }
 
-  count(statuses?: string[]): number {
+  count(statuses?: readonly PaymentStatus[]): number {
     const row = this.db
       .select({ n: sql<number>`count(*)` })
       .from(payments)

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from './connection';
+import type { RefundState } from '../payments/refund-state.rules';
 import { refunds, type NewRefundRow, type RefundRow } from './schema';
 
 export class RefundsRepository {
@@ -23,7 +24,7 @@ export class RefundsRepository {
     return this.db.select().from(refunds).where(inArray(refunds.pidx, [...pidxs])).orderBy(refunds.createdAt).all();
   }
 
-  inStates(states: string[], pidx?: string): RefundRow[] {
+  inStates(states: readonly RefundState[], pidx?: string): RefundRow[] {
     const byState = inArray(refunds.state, states);
     return this.db
       .select()

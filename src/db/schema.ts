@@ -4,6 +4,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { AuditKind } from '../payments/audit-operation';
+import type { InitiationState } from '../payments/initiation-state.rules';
+import type { PaymentStatus } from '../payments/payment-status';
+import type { RefundState } from '../payments/refund-state.rules';
 
 export const payments = sqliteTable(
   'payments',
@@ -15,7 +19,7 @@ export const payments = sqliteTable(
     amount: integer('amount').notNull(),
     /** paisa, as Khalti's last lookup reported it */
     totalAmount: integer('total_amount'),
-    status: text('status').notNull(),
+    status: text('status').$type<PaymentStatus>().notNull(),
     transactionId: text('transaction_id'),
     fee: integer('fee'),
     refunded: integer('refunded', { mode: 'boolean' }).notNull().default(false),
@@ -75,7 +79,7 @@ export const refunds = sqliteTable(
     /** true when the caller asked for "everything left" rather than an amount */
     full: integer('full', { mode: 'boolean' }).notNull(),
     mobile: text('mobile'),
-    state: text('state').notNull(),
+    state: text('state').$type<RefundState>().notNull(),
     detail: text('detail'),
     idempotencyKey: text('idempotency_key'),
     requestFingerprint: text('request_fingerprint').notNull(),
@@ -106,7 +110,7 @@ export const initiations = sqliteTable('initiations', {
    * 'IN_FLIGHT' while a call to Khalti is under way, 'DONE' once the payment is stored; 'FAILED'
    * (Khalti refused) or 'UNKNOWN' (no answer: Khalti may hold a payment nobody was told of) may be retried
    */
-  state: text('state').notNull(),
+  state: text('state').$type<InitiationState>().notNull(),
   pidx: text('pidx'),
   /** Who holds the claim (process and request), for the audit trail and for diagnosing a crash */
   owner: text('owner').notNull(),
@@ -121,8 +125,8 @@ export const auditLog = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
-    /** 'upstream' (a call to Khalti), 'status_change', 'refund' */
-    kind: text('kind').notNull(),
+    /** The closed vocabulary of src/payments/audit-operation.ts, written and read through its codec */
+    kind: text('kind').$type<AuditKind>().notNull(),
     operation: text('operation').notNull(),
     pidx: text('pidx'),
     /** API key id of the caller (never the key), or 'system' / 'buyer' */

@@ -1,13 +1,14 @@
 /** Domain rows -> GraphQL objects. The derived fields (paid, amountMismatch) come from status.rules. */
 import type { AuditRow, PaymentRow, RefundRow } from '../db/schema';
+import { auditOperation } from '../payments/audit-operation';
 import type { Bank as DomainBank } from '../khalti/khalti.types';
 import type { PaymentStatusChangeEvent } from '../payments/payment-events';
 import { hasAmountMismatch, isPaid } from '../payments/status.rules';
 import type { UserError as DomainUserError } from '../payments/user-error';
-import { AuditEntry, Bank, Payment, PaymentStatus, PaymentStatusChange, Refund, RefundState, StatusSource, UserError, UserErrorCode } from './types';
+import { AuditEntry, Bank, Payment, PaymentStatusChange, Refund, UserError } from './types';
 
 export function toPayment(row: PaymentRow): Payment {
-  const status = row.status as PaymentStatus;
+  const status = row.status;
   return Object.assign(new Payment(), {
     pidx: row.pidx,
     purchaseOrderId: row.purchaseOrderId,
@@ -35,7 +36,7 @@ export function toRefund(row: RefundRow): Refund {
     id: row.id,
     amount: row.amount,
     mobile: row.mobile,
-    state: row.state as RefundState,
+    state: row.state,
     detail: row.detail,
     createdAt: row.createdAt,
   });
@@ -46,7 +47,7 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     id: String(row.id),
     at: row.at,
     kind: row.kind,
-    operation: row.operation,
+    operation: auditOperation.read(row.kind, row.operation),
     pidx: row.pidx,
     actor: row.actor,
     httpStatus: row.httpStatus,
@@ -70,15 +71,15 @@ export function toBank(bank: DomainBank): Bank {
 }
 
 export function toUserErrors(errors: DomainUserError[]): UserError[] {
-  return errors.map((error) => Object.assign(new UserError(), { field: error.field, message: error.message, code: error.code as UserErrorCode }));
+  return errors.map((error) => Object.assign(new UserError(), { field: error.field, message: error.message, code: error.code }));
 }
 
 export function toStatusChange(event: PaymentStatusChangeEvent): PaymentStatusChange {
   return Object.assign(new PaymentStatusChange(), {
     pidx: event.pidx,
-    previousStatus: event.previousStatus as PaymentStatus | null,
-    status: event.status as PaymentStatus,
-    source: event.source as StatusSource,
+    previousStatus: event.previousStatus,
+    status: event.status,
+    source: event.source,
     occurredAt: event.occurredAt,
     payment: toPayment(event.payment),
   });

@@ -12,7 +12,6 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { PaymentRow } from '../db/schema';
-import type { PaymentStatus } from '../khalti/khalti.types';
 import { isPidxShaped } from '../khalti/khalti.pidx';
 import { BUYER_ACTOR, runAs } from '../payments/actor.context';
 import type { AuditService } from '../payments/audit.service';
@@ -77,7 +76,7 @@ export function returnRouter(state: PaymentStateService, log: (line: string) => 
     let payment = stored;
     // A final payment's record is the answer, except an EXPIRED the gateway inferred itself: a
     // buyer coming back may well have just paid (status.rules.ts needsLookup).
-    if (needsLookup({ status: stored.status as PaymentStatus, expiryInferred: stored.expiryInferred })) {
+    if (needsLookup(stored)) {
       try {
         const outcome = await lookups.get(stored.pidx);
         if (outcome) payment = outcome.payment;
@@ -114,7 +113,7 @@ function readPidx(raw: unknown): { ok: true; value: string } | { ok: false; deta
  */
 export function merchantReturnUrl(payment: PaymentRow, signing: { secret?: string; now?: Date } = {}): string {
   const url = new URL(payment.returnUrl);
-  const status = payment.status as PaymentStatus;
+  const status = payment.status;
   const values: ReturnValues = {
     pidx: payment.pidx,
     status,

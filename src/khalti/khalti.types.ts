@@ -3,19 +3,13 @@
  * Only files in src/khalti/ know the snake_case wire format these map to.
  */
 
-/** Payment status as the gateway understands it. Lookup strings map onto it case-insensitively. */
-export const PAYMENT_STATUSES = [
-  'INITIATED',
-  'PENDING',
-  'COMPLETED',
-  'REFUNDED',
-  'PARTIALLY_REFUNDED',
-  'EXPIRED',
-  'USER_CANCELED',
-  'FAILED',
-  'UNKNOWN',
-] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+import type { PaymentStatus } from '../payments/payment-status';
+
+/**
+ * Payment status is the domain's (src/payments/payment-status.ts): this connector maps Khalti's
+ * lookup strings onto it case-insensitively (khalti.status.ts), never the other way round.
+ */
+export type { PaymentStatus };
 
 /** Payment modes Khalti accepts in initiate's `modes`. */
 export const PAYMENT_MODES = ['KHALTI', 'EBANKING', 'MOBILE_BANKING', 'CONNECT_IPS', 'SCT'] as const;

@@ -4,12 +4,14 @@
  */
 import type { AuditRepository } from '../db/audit.repository';
 import type { AuditRow } from '../db/schema';
-import type { KhaltiCallEvent, PaymentStatus } from '../khalti/khalti.types';
+import type { KhaltiCallEvent } from '../khalti/khalti.types';
+import type { PaymentStatus } from './payment-status';
+import { auditOperation, type PrivacyOperation, type RefundOperation, type SecurityOperation } from './audit-operation';
 import { currentActor } from './actor.context';
 import { groupBy } from './group-by';
-import type { StatusSource } from './payment-events';
+import type { StatusSource } from './status-source';
 
-export type AuditKind = 'upstream' | 'status_change' | 'refund' | 'privacy' | 'security';
+export type { AuditKind } from './audit-operation';
 
 export interface AuditPage {
   rows: AuditRow[];
@@ -28,7 +30,7 @@ export class AuditService {
     this.repository.insert({
       at: event.startedAt,
       kind: 'upstream',
-      operation: event.operation,
+      operation: auditOperation.upstream(event.operation),
       pidx: event.pidx ?? null,
       actor: currentActor() ?? null,
       httpStatus: event.httpStatus ?? null,
@@ -56,14 +58,14 @@ export class AuditService {
     return this.repository.insert({
       at: change.at,
       kind: 'status_change',
-      operation: change.source,
+      operation: auditOperation.statusChange(change.source),
       pidx: change.pidx,
       actor: currentActor() ?? null,
       detail: JSON.stringify({ from: change.previousStatus, to: change.status, ...change.detail }),
     });
   }
 
-  refundStep(step: { pidx: string; operation: string; detail: Record<string, unknown> }): void {
+  refundStep(step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): void {
     this.repository.insert({
       at: this.now(),
       kind: 'refund',
@@ -78,7 +80,7 @@ export class AuditService {
    * A privacy action (kind 'privacy', e.g. 'personal_data_erased'): which data went, never the
    * data itself. Returns the row id.
    */
-  privacyStep(step: { pidx: string; operation: string; at: Date; detail: Record<string, unknown> }): number {
+  privacyStep(step: { pidx: string; operation: PrivacyOperation; at: Date; detail: Record<string, unknown> }): number {
     return this.repository.insert({
       at: step.at,
       kind: 'privacy',
@@ -120,7 +122,7 @@ export class AuditService {
    * is not ours. The detail must carry no personal data and no raw attacker-chosen blob; callers
    * rate-limit these rows (see security-events.ts) so a flood cannot fill the log.
    */
-  securityEvent(event: { operation: string; pidx?: string; detail: Record<string, unknown> }): number {
+  securityEvent(event: { operation: SecurityOperation; pidx?: string; detail: Record<string, unknown> }): number {
     return this.repository.insert({
       at: this.now(),
       kind: 'security',

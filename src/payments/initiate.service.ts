@@ -17,6 +17,7 @@ import { classifyKhaltiMessage, initiateInputField, type KhaltiMessageKind } fro
 import type { InitiateRequest } from '../khalti/khalti.types';
 import { checkoutTokenRefusal, type CheckoutTokenPolicy, type Initiator } from './checkout-token';
 import { fingerprint } from './fingerprint';
+import { claimEvent, nextInitiationState } from './initiation-state.rules';
 import { usesBanking, validateInitiate, validateReturnUrlOrigin, type InitiateInput } from './initiate.validation';
 import type { PaymentStatusChangeEvent } from './payment-events';
 import type { PaymentStateService } from './payment-state.service';
@@ -125,7 +126,7 @@ export class InitiateService {
       // we never heard of, its payment_url reached nobody: no buyer can pay it, and it expires.
       // UNKNOWN (rather than FAILED) records that Khalti may hold a payment for this order that
       // nobody was told of; either way the order may be tried again.
-      const state = error instanceof KhaltiUnavailableError ? 'UNKNOWN' : 'FAILED';
+      const state = nextInitiationState('IN_FLIGHT', error instanceof KhaltiUnavailableError ? 'no_answer' : 'khalti_refused')!;
       this.initiations.finish(input.purchaseOrderId, owner, state, null, this.now());
       if (error instanceof KhaltiValidationError) return { payment: null, userErrors: mapKhaltiFieldErrors(error.fields) };
       if (error instanceof KhaltiRejectedError) {
@@ -169,7 +170,7 @@ export class InitiateService {
       const existing = this.payments.byPurchaseOrderId(input.purchaseOrderId);
       if (existing) return { raced: existing };
       const event = this.state.insertInitiated(row);
-      this.initiations.finish(input.purchaseOrderId, owner, 'DONE', row.pidx, now);
+      this.initiations.finish(input.purchaseOrderId, owner, nextInitiationState('IN_FLIGHT', 'stored')!, row.pidx, now);
       return { event };
     });
     if ('raced' in stored) return this.repeated(stored.raced, requestFingerprint);
@@ -183,13 +184,16 @@ export class InitiateService {
     if (payment) return { kind: 'existing', payment };
     const current = this.initiations.get(purchaseOrderId);
     const now = Date.now();
-    if (current && current.state === 'IN_FLIGHT' && current.leaseUntil.getTime() > now) {
-      return current.requestFingerprint === requestFingerprint ? { kind: 'wait' } : { kind: 'conflict' };
+    const event = claimEvent(current, now);
+    const state = event ? nextInitiationState(current?.state ?? null, event) : null;
+    if (!state) {
+      // A live call holds the order (or its payment is stored and about to be read): wait for it.
+      return current?.requestFingerprint === requestFingerprint ? { kind: 'wait' } : { kind: 'conflict' };
     }
     this.initiations.claim({
       purchaseOrderId,
       requestFingerprint,
-      state: 'IN_FLIGHT',
+      state,
       pidx: null,
       owner,
       leaseUntil: new Date(now + this.options.claimLeaseMs),

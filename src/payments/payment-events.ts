@@ -4,10 +4,10 @@
  * process sharing the database through the StatusChangeFeed.
  */
 import { createPubSub } from '@graphql-yoga/subscription';
-import type { PaymentStatus } from '../khalti/khalti.types';
+import type { PaymentStatus } from './payment-status';
 import type { PaymentRow } from '../db/schema';
+import type { StatusSource } from './status-source';
 
-export type StatusSource = 'INITIATE' | 'LOOKUP' | 'CALLBACK' | 'RECONCILER' | 'REFUND';
 
 export interface PaymentStatusChangeEvent {
   pidx: string;

@@ -1,7 +1,7 @@
 /** Reading payments for the admin list: keyset pages, newest first. */
 import type { PaymentsRepository } from '../db/payments.repository';
 import type { PaymentRow } from '../db/schema';
-import type { PaymentStatus } from '../khalti/khalti.types';
+import type { PaymentStatus } from './payment-status';
 
 export interface PaymentPage {
   rows: PaymentRow[];

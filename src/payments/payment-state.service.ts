@@ -8,14 +8,12 @@ import type { Db } from '../db/connection';
 import type { PaymentsRepository } from '../db/payments.repository';
 import type { PaymentRow } from '../db/schema';
 import type { KhaltiClient } from '../khalti/khalti.client';
-import type { LookupResult, PaymentStatus } from '../khalti/khalti.types';
+import type { LookupResult } from '../khalti/khalti.types';
+import type { PaymentStatus } from './payment-status';
 import type { AuditService } from './audit.service';
-import type { PaymentEvents, PaymentStatusChangeEvent, StatusSource } from './payment-events';
+import type { PaymentEvents, PaymentStatusChangeEvent } from './payment-events';
+import type { StatusSource } from './status-source';
 import { isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
-
-export function statusOf(row: PaymentRow): PaymentStatus {
-  return row.status as PaymentStatus;
-}
 
 export interface RefreshOutcome {
   payment: PaymentRow;
@@ -77,7 +75,7 @@ export class PaymentStateService {
     const outcome = immediately(this.db, (): RefreshOutcome => {
       const current = this.payments.byPidx(pidx);
       if (!current) throw new Error(`payment ${pidx} vanished`);
-      const previous = statusOf(current);
+      const previous = current.status;
       const inferring = options.inferExpiry === true && previous === 'INITIATED' && lookup.status === 'INITIATED';
       const reported: PaymentStatus = inferring ? 'EXPIRED' : lookup.status;
       const moves = reported !== previous && mayMove(previous, reported, current.expiryInferred);

@@ -3,6 +3,7 @@
  * refund) lives in the payment and refund rows only; audit rows carry it redacted. This service
  * removes it for good on an admin's request and leaves one audit row saying so.
  */
+import type { PrivacyOperation } from './audit-operation';
 import type { Db } from '../db/connection';
 import type { PaymentsRepository } from '../db/payments.repository';
 import type { PersonalDataRepository } from '../db/personal-data.repository';
@@ -10,7 +11,7 @@ import type { PaymentRow } from '../db/schema';
 import { immediately } from '../db/transaction';
 import type { AuditService } from './audit.service';
 
-export const PERSONAL_DATA_ERASED = 'personal_data_erased';
+export const PERSONAL_DATA_ERASED: PrivacyOperation = 'personal_data_erased';
 
 export class PersonalDataService {
   constructor(

@@ -8,7 +8,7 @@
 import type { PaymentsRepository } from '../db/payments.repository';
 import type { PaymentRow } from '../db/schema';
 import { runAs, SYSTEM_ACTOR } from './actor.context';
-import { statusOf, type PaymentStateService } from './payment-state.service';
+import type { PaymentStateService } from './payment-state.service';
 import type { RefundService } from './refund.service';
 import { isFinal } from './status.rules';
 
@@ -118,7 +118,7 @@ export class Reconciler {
   }
 
   private nextLookup(payment: PaymentRow, attempts: number, now: Date): Date | null {
-    const status = statusOf(payment);
+    const status = payment.status;
     if (status === 'EXPIRED' && payment.expiryInferred) return this.lateCompletionCheck(payment, now);
     const awaitingRefund = status === 'COMPLETED' && payment.refundedAmount > 0;
     if (isFinal(status) && !awaitingRefund) return null;

@@ -15,8 +15,9 @@ import type { KhaltiClient } from '../khalti/khalti.client';
 import { KhaltiError, KhaltiUnavailableError } from '../khalti/khalti.errors';
 import type { LookupResult } from '../khalti/khalti.types';
 import type { AuditService } from './audit.service';
+import type { RefundOperation } from './audit-operation';
 import { fingerprint } from './fingerprint';
-import { statusOf, type PaymentStateService } from './payment-state.service';
+import type { PaymentStateService } from './payment-state.service';
 import { isOpenRefund, nextRefundState, type RefundEvidence, type RefundState } from './refund-state.rules';
 import { isRefundable } from './status.rules';
 import { groupBy } from './group-by';
@@ -234,10 +235,10 @@ export class RefundService {
 
     const payment = this.payments.byPidx(command.pidx);
     if (!payment) return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', 'No payment with this pidx was initiated through this gateway.'));
-    if (!isRefundable(statusOf(payment)) || !payment.transactionId) {
+    if (!isRefundable(payment.status) || !payment.transactionId) {
       return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', `A ${payment.status} payment cannot be refunded.`), payment);
     }
-    const open = this.refunds.inStates(['REQUESTED', 'UNKNOWN'], payment.pidx).filter((refund) => isOpenRefund(refund.state as RefundState));
+    const open = this.refunds.inStates(['REQUESTED', 'UNKNOWN'], payment.pidx).filter((refund) => isOpenRefund(refund.state));
     if (open.some((refund) => refund.state === 'UNKNOWN')) {
       return refuse(
         userError(
@@ -290,12 +291,12 @@ export class RefundService {
     evidence: RefundEvidence,
     detail: string,
     amount?: number,
-    operation = 'refund_succeeded',
+    operation: RefundOperation = 'refund_succeeded',
     audit: Record<string, unknown> = {},
   ): boolean {
     return immediately(this.db, () => {
       const current = this.refunds.byId(refundId)!;
-      if (nextRefundState(current.state as RefundState, evidence) !== 'SUCCEEDED') return false;
+      if (nextRefundState(current.state, evidence) !== 'SUCCEEDED') return false;
       const refunded = amount ?? current.amount;
       const payment = this.payments.byPidx(current.pidx)!;
       const at = this.now();
@@ -318,10 +319,10 @@ export class RefundService {
    * Moves a refund to FAILED or UNKNOWN as the transition table allows for this evidence; a
    * refund the evidence may not move (already settled, say) is left as it is.
    */
-  private move(refundId: string, evidence: RefundEvidence, step: { detail: string; operation: string; audit?: Record<string, unknown> }): boolean {
+  private move(refundId: string, evidence: RefundEvidence, step: { detail: string; operation: RefundOperation; audit?: Record<string, unknown> }): boolean {
     return immediately(this.db, () => {
       const current = this.refunds.byId(refundId)!;
-      const next = nextRefundState(current.state as RefundState, evidence);
+      const next = nextRefundState(current.state, evidence);
       if (next === null || next === 'SUCCEEDED') return false;
       const at = this.now();
       this.refunds.update(refundId, { state: next, detail: step.detail, updatedAt: at, nextSettleAt: next === 'UNKNOWN' ? at : null });

@@ -7,13 +7,14 @@
  * counts against that window's cap. A warning is logged once per window when dropping starts, so
  * an operator sees a flood while it happens, not only at the next event.
  */
+import type { SecurityOperation } from './audit-operation';
 import type { AuditService } from './audit.service';
 
 export const DEFAULT_SECURITY_ROWS_PER_MINUTE = 60;
 const WINDOW_MS = 60_000;
 
 export interface SecurityEvent {
-  operation: string;
+  operation: SecurityOperation;
   pidx?: string;
   detail: Record<string, unknown>;
 }

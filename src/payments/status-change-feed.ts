@@ -6,9 +6,10 @@
  */
 import type { PaymentsRepository } from '../db/payments.repository';
 import type { AuditRow } from '../db/schema';
-import type { PaymentStatus } from '../khalti/khalti.types';
+import type { PaymentStatus } from './payment-status';
 import type { AuditService } from './audit.service';
-import type { PaymentEvents, StatusSource } from './payment-events';
+import type { PaymentEvents } from './payment-events';
+import { auditOperation } from './audit-operation';
 
 export class StatusChangeFeed {
   private lastId = 0;
@@ -55,12 +56,13 @@ export class StatusChangeFeed {
     const payment = row.pidx ? this.payments.byPidx(row.pidx) : undefined;
     if (!payment) return;
     const detail = JSON.parse(row.detail ?? '{}') as { from?: PaymentStatus | null; to?: PaymentStatus };
-    if (!detail.to) return;
+    const source = auditOperation.sourceOf(row.operation);
+    if (!detail.to || !source) return;
     this.events.publish({
       pidx: payment.pidx,
       previousStatus: detail.from ?? null,
       status: detail.to,
-      source: row.operation as StatusSource,
+      source,
       occurredAt: row.at,
       payment,
       auditId: row.id,

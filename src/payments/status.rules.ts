@@ -2,7 +2,7 @@
  * The rules about payment statuses that everything else leans on. A status only ever changes
  * through a lookup (see payment-state.service.ts); these rules say which changes a lookup may make.
  */
-import type { PaymentStatus } from '../khalti/khalti.types';
+import type { PaymentStatus } from './payment-status';
 
 /** Statuses the reconciler stops watching and payment(pidx) stops refreshing. */
 const FINAL: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([

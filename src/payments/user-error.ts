@@ -1,18 +1,21 @@
+/** Why the caller's input was refused: the GraphQL enum UserErrorCode is registered from this list. */
+export const USER_ERROR_CODES = [
+  'BLANK',
+  'INVALID_URL',
+  'INVALID_AMOUNT',
+  'AMOUNT_TOO_SMALL',
+  'AMOUNT_BREAKDOWN_MISMATCH',
+  'DUPLICATE_PURCHASE_ORDER',
+  'NOT_REFUNDABLE',
+  'REFUND_EXCEEDS_BALANCE',
+  'KHALTI_REJECTED',
+  'IDEMPOTENCY_KEY_REUSED',
+  'INVALID_VALUE',
+  'CHECKOUT_TOKEN_INVALID',
+  'REFUND_OUTCOME_UNKNOWN',
+] as const;
 /** A problem the caller can fix in its input. Returned in payloads, never thrown. */
-export type UserErrorCode =
-  | 'BLANK'
-  | 'INVALID_URL'
-  | 'INVALID_AMOUNT'
-  | 'AMOUNT_TOO_SMALL'
-  | 'AMOUNT_BREAKDOWN_MISMATCH'
-  | 'DUPLICATE_PURCHASE_ORDER'
-  | 'NOT_REFUNDABLE'
-  | 'REFUND_EXCEEDS_BALANCE'
-  | 'KHALTI_REJECTED'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'INVALID_VALUE'
-  | 'CHECKOUT_TOKEN_INVALID'
-  | 'REFUND_OUTCOME_UNKNOWN';
+export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
 
 export interface UserError {
   /** Path to the input field, e.g. ['input', 'amount']; null when it concerns the input as a whole. */

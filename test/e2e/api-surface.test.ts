@@ -87,7 +87,7 @@ describe('API surface', () => {
       expect(asAdmin.data.payment.refunds).toEqual([]);
       const story = asAdmin.data.payment.auditLog.map((row: any) => `${row.kind}:${row.operation}`);
       // The initiate call, the status it started in, then one lookup per read of the (non-final) payment.
-      expect(story.slice(0, 2)).toEqual(['upstream:initiate', 'status_change:INITIATE']);
+      expect(story.slice(0, 2)).toEqual(['upstream:initiate', 'status_change:initiate']);
       expect(new Set(story.slice(2))).toEqual(new Set(['upstream:lookup']));
     });
   });

@@ -65,7 +65,7 @@ describe('the reconciler', () => {
     const audit = await gateway.gql(AUDIT_LOG, { pidx, first: 20 }, ADMIN_KEY);
     const nodes = audit.data.auditLog.edges.map((edge: any) => edge.node);
     expect(nodes.filter((node: any) => node.kind === 'upstream' && node.operation === 'lookup').length).toBeGreaterThanOrEqual(1);
-    expect(nodes.find((node: any) => node.kind === 'status_change' && node.operation === 'RECONCILER')).toMatchObject({ actor: 'system' });
+    expect(nodes.find((node: any) => node.kind === 'status_change' && node.operation === 'reconciler')).toMatchObject({ actor: 'system' });
   });
 
   it('settles a refund left UNKNOWN once Khalti answers lookups again', async () => {

@@ -76,7 +76,7 @@ describe('SQLite under pressure', () => {
           try {
             // Every stored payment has its INITIATED row, and no INITIATED row lacks its payment.
             const orphans = db
-              .prepare("SELECT count(*) AS n FROM audit_log a WHERE a.kind = 'status_change' AND a.operation = 'INITIATE' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.pidx = a.pidx)")
+              .prepare("SELECT count(*) AS n FROM audit_log a WHERE a.kind = 'status_change' AND a.operation = 'initiate' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.pidx = a.pidx)")
               .get() as { n: number };
             const missing = db
               .prepare("SELECT count(*) AS n FROM payments p WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.pidx = p.pidx AND a.kind = 'status_change')")

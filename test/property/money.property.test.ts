@@ -11,7 +11,8 @@
  *    nothing is written or sent to Khalti.
  */
 import fc from 'fast-check';
-import { PAYMENT_MODES, PAYMENT_STATUSES, type PaymentMode, type PaymentStatus } from '../../src/khalti/khalti.types';
+import { PAYMENT_MODES, type PaymentMode } from '../../src/khalti/khalti.types';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../src/payments/payment-status';
 import { MAX_TEXT_LENGTH, MAX_TTL_SECONDS, MIN_AMOUNT, MIN_BANKING_AMOUNT, validateInitiate, type InitiateInput } from '../../src/payments/initiate.validation';
 import { hasAmountMismatch, isFinal, isLateCompletion, isMoneyMoved, isPaid, isRefundable, mayMove } from '../../src/payments/status.rules';
 import type { UserError } from '../../src/payments/user-error';

@@ -27,7 +27,7 @@ import fc from 'fast-check';
 import { ADMIN_KEY, CLIENT_KEY, type TestGateway } from '../support/gateway';
 import { INITIATE } from '../support/operations';
 import { completed } from '../support/payments';
-import type { PaymentStatus } from '../../src/khalti/khalti.types';
+import type { PaymentStatus } from '../../src/payments/payment-status';
 import { needsLookup } from '../../src/payments/status.rules';
 import { fcParams, INT_MAX, rawGet, refundRequestsFor, scaledTimeout, upstreamCount, startPropertyGateway, uniqueOrderId } from './support';
 

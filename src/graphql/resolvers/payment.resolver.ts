@@ -1,6 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { KhaltiUnavailableError } from '../../khalti/khalti.errors';
-import type { PaymentStatus as DomainStatus } from '../../khalti/khalti.types';
 import { needsLookup } from '../../payments/status.rules';
 import { ADMIN, CLIENT } from '../auth-checker';
 import type { GatewayContext } from '../context';
@@ -27,7 +26,7 @@ export class PaymentResolver {
   async payment(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Promise<Payment | null> {
     const row = services.state.get(pidx);
     if (!row) return null;
-    if (!needsLookup({ status: row.status as DomainStatus, expiryInferred: row.expiryInferred })) return toPayment(row);
+    if (!needsLookup(row)) return toPayment(row);
     try {
       const outcome = await services.state.refresh(pidx, 'LOOKUP');
       return toPayment(outcome?.payment ?? row);

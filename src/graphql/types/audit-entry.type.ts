@@ -22,7 +22,11 @@ export class AuditEntry {
 
   @Field(() => String, {
     description:
-      'What was done; for calls to Khalti the operation: `initiate`, `lookup`, `refund`, `banks` or `transactionStatus`.',
+      'What was done, in lowercase snake_case. `upstream`: the Khalti call (`initiate`, `lookup`, `refund`, `banks`, ' +
+      '`transaction_status`); `status_change`: what led the gateway to see it (`initiate`, `lookup`, `callback`, `reconciler`, ' +
+      '`refund`); `refund`: the step (`refund_requested`, `refund_succeeded`, `refund_failed`, `refund_outcome_unknown`, ' +
+      '`refund_resolved`); `privacy`: `personal_data_erased`; `security`: `return_unknown_pidx`, `return_malformed_pidx`, ' +
+      '`security_events_suppressed`.',
   })
   operation!: string;
 

@@ -1,23 +1,24 @@
 import { registerEnumType } from 'type-graphql';
+import { PAYMENT_STATUSES, type PaymentStatus as DomainPaymentStatus } from '../../payments/payment-status';
+import { REFUND_STATES, type RefundState as DomainRefundState } from '../../payments/refund-state.rules';
+import { STATUS_SOURCES, type StatusSource as DomainStatusSource } from '../../payments/status-source';
+import { USER_ERROR_CODES, type UserErrorCode as DomainUserErrorCode } from '../../payments/user-error';
 
 /**
- * GraphQL enums. Every value equals its name, so a value read from the database or from
- * src/khalti (e.g. the string 'COMPLETED') is the enum value itself.
+ * GraphQL enums. The domain's vocabulary (statuses, refund states, status sources, user-error
+ * codes) is defined once in src/payments/ and registered here as it is: every value equals its
+ * name, so a value the domain hands over is the GraphQL enum value itself, without a cast.
  */
 
 type ValueDescriptions<TEnum extends object> = Record<keyof TEnum, { description: string }>;
 
-export enum PaymentStatus {
-  INITIATED = 'INITIATED',
-  PENDING = 'PENDING',
-  COMPLETED = 'COMPLETED',
-  REFUNDED = 'REFUNDED',
-  PARTIALLY_REFUNDED = 'PARTIALLY_REFUNDED',
-  EXPIRED = 'EXPIRED',
-  USER_CANCELED = 'USER_CANCELED',
-  FAILED = 'FAILED',
-  UNKNOWN = 'UNKNOWN',
+/** An enum object (`{ A: 'A', ... }`) for type-graphql, made from a domain list of values. */
+function enumOf<const T extends string>(values: readonly T[]): { readonly [K in T]: K } {
+  return Object.freeze(Object.fromEntries(values.map((value) => [value, value]))) as { readonly [K in T]: K };
 }
+
+export const PaymentStatus = enumOf(PAYMENT_STATUSES);
+export type PaymentStatus = DomainPaymentStatus;
 
 registerEnumType(PaymentStatus, {
   name: 'PaymentStatus',
@@ -120,13 +121,8 @@ registerEnumType(BankPaymentType, {
   } satisfies ValueDescriptions<typeof BankPaymentType>,
 });
 
-export enum StatusSource {
-  INITIATE = 'INITIATE',
-  LOOKUP = 'LOOKUP',
-  CALLBACK = 'CALLBACK',
-  RECONCILER = 'RECONCILER',
-  REFUND = 'REFUND',
-}
+export const StatusSource = enumOf(STATUS_SOURCES);
+export type StatusSource = DomainStatusSource;
 
 registerEnumType(StatusSource, {
   name: 'StatusSource',
@@ -146,12 +142,8 @@ registerEnumType(StatusSource, {
   } satisfies ValueDescriptions<typeof StatusSource>,
 });
 
-export enum RefundState {
-  REQUESTED = 'REQUESTED',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  UNKNOWN = 'UNKNOWN',
-}
+export const RefundState = enumOf(REFUND_STATES);
+export type RefundState = DomainRefundState;
 
 registerEnumType(RefundState, {
   name: 'RefundState',
@@ -164,28 +156,16 @@ registerEnumType(RefundState, {
     FAILED: { description: 'Khalti refused the refund; no money moved. `detail` says why.' },
     UNKNOWN: {
       description:
-        'The call to Khalti ended without a clear answer (e.g. a timeout). The gateway settles it by ' +
-        'looking the payment up, never by sending it again: do not request another refund for it; ' +
-        'check back later.',
+        'The call to Khalti ended without a clear answer (e.g. a timeout). It is never sent again and never ' +
+        "concluded FAILED from Khalti's \"not refunded\" (Khalti may still apply it): it stays UNKNOWN, and blocks " +
+        'further refunds of the payment (REFUND_OUTCOME_UNKNOWN), until a lookup shows it applied or an admin ' +
+        'settles it with resolveRefund after checking the Khalti dashboard.',
     },
   } satisfies ValueDescriptions<typeof RefundState>,
 });
 
-export enum UserErrorCode {
-  BLANK = 'BLANK',
-  INVALID_URL = 'INVALID_URL',
-  INVALID_AMOUNT = 'INVALID_AMOUNT',
-  AMOUNT_TOO_SMALL = 'AMOUNT_TOO_SMALL',
-  AMOUNT_BREAKDOWN_MISMATCH = 'AMOUNT_BREAKDOWN_MISMATCH',
-  DUPLICATE_PURCHASE_ORDER = 'DUPLICATE_PURCHASE_ORDER',
-  NOT_REFUNDABLE = 'NOT_REFUNDABLE',
-  REFUND_EXCEEDS_BALANCE = 'REFUND_EXCEEDS_BALANCE',
-  KHALTI_REJECTED = 'KHALTI_REJECTED',
-  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
-  INVALID_VALUE = 'INVALID_VALUE',
-  CHECKOUT_TOKEN_INVALID = 'CHECKOUT_TOKEN_INVALID',
-  REFUND_OUTCOME_UNKNOWN = 'REFUND_OUTCOME_UNKNOWN',
-}
+export const UserErrorCode = enumOf(USER_ERROR_CODES);
+export type UserErrorCode = DomainUserErrorCode;
 
 registerEnumType(UserErrorCode, {
   name: 'UserErrorCode',

@@ -1,5 +1,5 @@
 import { mapKhaltiStatus } from '../../../src/khalti/khalti.status';
-import { PAYMENT_STATUSES } from '../../../src/khalti/khalti.types';
+import { PAYMENT_STATUSES } from '../../../src/payments/payment-status';
 
 describe('mapKhaltiStatus', () => {
   test.each([

@@ -38,7 +38,7 @@ describe('PaymentStateService', () => {
     const row = domain.state.get(payment.pidx)!;
     expect(row).toMatchObject({ status: 'EXPIRED', expiryInferred: true, totalAmount: 1300, fee: 0, transactionId: null });
     const change = story(domain, payment.pidx).at(-1)!;
-    expect(change).toMatchObject({ line: 'status_change:RECONCILER', detail: { from: 'INITIATED', to: 'EXPIRED', reported: 'Initiated', inferred: true } });
+    expect(change).toMatchObject({ line: 'status_change:reconciler', detail: { from: 'INITIATED', to: 'EXPIRED', reported: 'Initiated', inferred: true } });
   });
 
   it('never infers EXPIRED from an answer that was anything but Initiated', async () => {
@@ -61,7 +61,7 @@ describe('PaymentStateService', () => {
     expect(isPaid({ ...row, status: 'COMPLETED' })).toBe(true);
     expect(outcome?.change).toMatchObject({ previousStatus: 'EXPIRED', status: 'COMPLETED', source: 'CALLBACK' });
     expect(domain.events.at(-1)).toMatchObject({ previousStatus: 'EXPIRED', status: 'COMPLETED' });
-    expect(story(domain, payment.pidx).at(-1)).toMatchObject({ line: 'status_change:CALLBACK', detail: { from: 'EXPIRED', to: 'COMPLETED', lateCompletion: true } });
+    expect(story(domain, payment.pidx).at(-1)).toMatchObject({ line: 'status_change:callback', detail: { from: 'EXPIRED', to: 'COMPLETED', lateCompletion: true } });
     expect(domain.warnings).toEqual([expect.stringMatching(new RegExp(`late completion.*${payment.pidx}`))]);
   });
 

@@ -25,7 +25,7 @@ describe('Reconciler', () => {
     const row = domain.state.get(payment.pidx)!;
     expect(row).toMatchObject({ status: 'INITIATED', totalAmount: null, fee: null, expiryInferred: false });
     expect(row.nextLookupAt!.getTime()).toBeGreaterThan(domain.clock.now.getTime());
-    expect(story(domain, payment.pidx).map((entry) => entry.line)).toEqual(['status_change:INITIATE']);
+    expect(story(domain, payment.pidx).map((entry) => entry.line)).toEqual(['status_change:initiate']);
 
     // Khalti answers again: the buyer had paid; it is COMPLETED, not EXPIRED.
     domain.khalti.says(payment.pidx, 'COMPLETED', { transactionId: 'txn' });

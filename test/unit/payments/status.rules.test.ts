@@ -1,4 +1,4 @@
-import { PAYMENT_STATUSES, type PaymentStatus } from '../../../src/khalti/khalti.types';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../../src/payments/payment-status';
 import { hasAmountMismatch, isFinal, isLateCompletion, isPaid, isRefundable, mayMove, needsLookup } from '../../../src/payments/status.rules';
 
 describe('status rules', () => {
