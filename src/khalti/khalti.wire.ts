@@ -1,7 +1,8 @@
 /**
- * Khalti's wire format, snake_case, as documented (and as observed where the docs are silent).
- * Response types describe what we expect; the parsers in khalti.mapping.ts check every field
- * before trusting it, because a 2xx body is still input from the network.
+ * Khalti's wire format, snake_case, as documented (and as observed where the docs are silent):
+ * paths and the request bodies we build. Responses have no types here on purpose: a 2xx body is
+ * still input from the network, so the parsers in khalti.mapping.ts read it from `unknown`,
+ * field by field, and only their output (khalti.types.ts) is trusted.
  */
 
 export const KHALTI_PATHS = {
@@ -48,81 +49,10 @@ export interface WireInitiateRequest {
   [merchantKey: `merchant_${string}`]: string;
 }
 
-export interface WireInitiateResponse {
-  pidx: string;
-  payment_url: string;
-  /** e.g. "2023-05-25T16:26:16.471649+05:45" (microseconds, Nepal offset) */
-  expires_at: string;
-  expires_in: number;
-}
-
-export interface WireLookupRequest {
-  pidx: string;
-}
-
-export interface WireLookupResponse {
-  pidx: string;
-  total_amount: number;
-  status: string;
-  transaction_id: string | null;
-  fee: number;
-  refunded: boolean;
-}
-
 /** Wallet: `{}` / `{amount}`; bank: `{mobile}` / `{mobile, amount}`. */
 export interface WireRefundRequest {
   amount?: number;
   mobile?: string;
 }
 
-export interface WireRefundResponse {
-  detail: string;
-}
-
 export type WireBankPaymentType = 'ebanking' | 'mobilecheckout';
-
-export interface WireBank {
-  idx: string;
-  name: string;
-  short_name?: string | null;
-  logo?: string | null;
-  swift_code?: string | null;
-  has_cardpayment?: boolean;
-  address?: string | null;
-  ebanking_url?: string | null;
-  has_ebanking?: boolean;
-  has_mobile_checkout?: boolean;
-  has_direct_withdraw?: boolean;
-  has_nchl?: boolean;
-  has_mobile_banking?: boolean;
-  play_store?: string | null;
-  app_store?: string | null;
-  branches?: unknown[];
-}
-
-export interface WireBankPage {
-  total_pages: number;
-  total_records?: number;
-  /** Absolute URL of the next page. Never followed: we build page URLs on our own origin. */
-  next?: string | null;
-  previous?: string | null;
-  record_range?: [number, number];
-  current_page: number;
-  records: WireBank[];
-}
-
-export interface WireTransactionStatus {
-  status: boolean;
-  state: string;
-  detail: string;
-}
-
-/** `400 {"<field>": ["msg", ...], "error_key": "validation_error"}` */
-export type WireValidationError = Record<string, unknown> & { error_key?: string };
-
-/** `{"detail": "Invalid token.", "status_code": 401}`, `{"detail":"Not found.","error_key":"validation_error"}` */
-export interface WireDetailError {
-  detail: string;
-  status_code?: number;
-  error_key?: string;
-}

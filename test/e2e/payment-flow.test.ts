@@ -108,10 +108,10 @@ describe('a payment from initiate to full refund', () => {
     const rows = audit.data.auditLog.edges.map((edge: any) => edge.node).reverse();
     const changes = rows.filter((row: any) => row.kind === 'status_change').map((row: any) => [row.operation, JSON.parse(row.detail).to]);
     expect(changes).toEqual([
-      ['INITIATE', 'INITIATED'],
-      ['CALLBACK', 'COMPLETED'],
-      ['REFUND', 'PARTIALLY_REFUNDED'],
-      ['REFUND', 'REFUNDED'],
+      ['initiate', 'INITIATED'],
+      ['callback', 'COMPLETED'],
+      ['refund', 'PARTIALLY_REFUNDED'],
+      ['refund', 'REFUNDED'],
     ]);
     const upstream = rows.filter((row: any) => row.kind === 'upstream').map((row: any) => row.operation);
     expect(upstream[0]).toBe('initiate');

@@ -8,16 +8,9 @@ import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import {
-  KhaltiAuthError,
-  KhaltiClient,
-  KhaltiNotFoundError,
-  KhaltiRejectedError,
-  KhaltiValidationError,
-  type InitiateRequest,
-  type KhaltiCallEvent,
-  type KhaltiClientOptions,
-} from '../../../src/khalti';
+import { KhaltiClient, type KhaltiClientOptions } from '../../../src/khalti/khalti.client';
+import { KhaltiAuthError, KhaltiNotFoundError, KhaltiRejectedError, KhaltiValidationError } from '../../../src/khalti/khalti.errors';
+import { type InitiateRequest, type KhaltiCallEvent } from '../../../src/khalti/khalti.types';
 import { createEmulator } from '../../../src/sandbox/emulator';
 import { failureCollector } from './failures';
 

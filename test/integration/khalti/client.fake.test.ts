@@ -4,18 +4,10 @@
  */
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
-import {
-  KhaltiAuthError,
-  KhaltiClient,
-  KhaltiError,
-  KhaltiNotFoundError,
-  KhaltiRejectedError,
-  KhaltiValidationError,
-  PERSONAL_DATA,
-  type KhaltiCallEvent,
-  type KhaltiClientOptions,
-  type UnavailableReason,
-} from '../../../src/khalti';
+import { KhaltiClient, type KhaltiClientOptions } from '../../../src/khalti/khalti.client';
+import { KhaltiAuthError, KhaltiError, KhaltiNotFoundError, KhaltiRejectedError, KhaltiValidationError, type UnavailableReason } from '../../../src/khalti/khalti.errors';
+import { PERSONAL_DATA } from '../../../src/khalti/khalti.redact';
+import { type KhaltiCallEvent } from '../../../src/khalti/khalti.types';
 import { startFake, type FakeKhalti, type Reply } from './fake-khalti';
 import { failureCollector } from './failures';
 

@@ -1,4 +1,5 @@
-import { DEFAULT_CONNECTIONS, DEFAULT_RETRIES, DEFAULT_TIMEOUTS, KhaltiClient } from '../../../src/khalti';
+import { KhaltiClient } from '../../../src/khalti/khalti.client';
+import { DEFAULT_CONNECTIONS, DEFAULT_RETRIES, DEFAULT_TIMEOUTS } from '../../../src/khalti/khalti.http';
 
 describe('KhaltiClient options', () => {
   test('defaults: 3 s connect, 10 s headers, 10 s body, 15 s total; 2 retries from 200 ms; 10 connections', () => {
