@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { migrateSqlite } from './migrate';
 import * as schema from './schema';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -16,13 +16,14 @@ export interface OpenDatabase {
   sqlite: Database.Database;
   /** True when the database answers a trivial query (readiness). */
   ping(): boolean;
+  /** How many pending migrations this open applied (0 when the database was up to date). */
+  migrationsApplied: number;
   /** Statements run through Drizzle since the database was opened (tests count queries with it: no N+1). */
   statementCount(): number;
   close(): void;
 }
 
-/** src/db and dist/db sit at the same depth, so the committed migrations are two levels up. */
-export const MIGRATIONS_FOLDER = resolve(__dirname, '..', '..', 'drizzle');
+export { MIGRATIONS_FOLDER } from './migrate';
 
 export function sqlitePath(databaseUrl: string): string {
   if (databaseUrl === ':memory:') return ':memory:';
@@ -63,11 +64,13 @@ export function openDatabase(databaseUrl: string, options: OpenDatabaseOptions =
       },
     },
   });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  // Under the write lock, so simultaneous first starts on one file cannot collide (migrate.ts).
+  const migrationsApplied = migrateSqlite(sqlite);
 
   return {
     db,
     sqlite,
+    migrationsApplied,
     statementCount: () => statements,
     ping() {
       try {
