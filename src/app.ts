@@ -16,6 +16,7 @@ import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
 import { healthRouter } from './http/health.routes';
+import { metricsRouter } from './http/metrics.route';
 import { RETURN_PATH, returnRouter } from './http/return.route';
 import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
 import { consoleLog, type Log } from './logger';
@@ -33,6 +34,9 @@ import { RefundService } from './payments/refund.service';
 import { createEmulator, type Emulator } from './sandbox/emulator';
 import { PersonalDataRepository } from './db/personal-data.repository';
 import { PersonalDataService } from './payments/personal-data.service';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
+import { OperationsSnapshot } from './payments/operations-snapshot';
+import type { KhaltiCallEvent, KhaltiCallHook } from './khalti/khalti.types';
 
 export const SANDBOX_PATH = '/sandbox';
 /** How often each process reads status changes other processes recorded (subscription latency across processes). */
@@ -61,6 +65,8 @@ export interface App {
   emulator: Emulator | null;
   /** The SQLite database (for readiness checks, operators' tools and tests). */
   database: OpenDatabase;
+  /** This app's own Prometheus registry and metrics (served at /metrics). */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -91,17 +97,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
   const audit = new AuditService(new AuditRepository(database.db), now);
+  const paymentsRepository = new PaymentsRepository(database.db);
+  const refundsRepository = new RefundsRepository(database.db);
+  const metrics = createGatewayMetrics(new OperationsSnapshot(paymentsRepository, refundsRepository, now));
   const khalti = new KhaltiClient({
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
-    onCall: audit.recordUpstreamCall,
+    onCall: eachOf(audit.recordUpstreamCall, metrics.khaltiCall),
     timeouts: khaltiTimeouts(config.khalti.timeoutMs),
     ...options.khalti,
   });
-  const paymentsRepository = new PaymentsRepository(database.db);
   const events = new PaymentEvents();
-  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, { now, warn: log });
-  const refunds = new RefundService(database.db, paymentsRepository, new RefundsRepository(database.db), khalti, state, audit, {
+  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, {
+    now,
+    warn: log,
+    onChange: (_change, facts) => {
+      if (facts.late) metrics.flow.lateCompletion();
+      if (facts.amountMismatch) metrics.flow.amountMismatch();
+    },
+  });
+  const refunds = new RefundService(database.db, paymentsRepository, refundsRepository, khalti, state, audit, {
     abandonAfterMs: khalti.totalTimeoutMs + 5000,
     settleBaseDelayMs: config.reconcileIntervalMs,
     now,
@@ -139,15 +154,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     intervalMs: config.reconcileIntervalMs,
     now,
     onError: (error, pidx) => log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`),
+    onPass: metrics.flow.reconcilerPassed,
   });
 
   if (!config.merchantSecret && config.khalti.env === 'embedded') {
     log('warning: MERCHANT_SECRET is not set, so client keys may initiate payments of any amount without a checkout token (embedded mode only; any other KHALTI_ENV refuses them)');
   }
 
+  const schema = await buildGatewaySchema(events);
   const graphql = await startGraphqlServer({
     httpServer: server,
-    schema: await buildGatewaySchema(events),
+    schema,
+    metrics: metrics.graphql(schema),
     apiKeys: new ApiKeys(config.apiKeys),
     services,
     log,
@@ -162,6 +180,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRouter(() => database.ping()));
+  app.use(metricsRouter(metrics.registry, config.metricsToken));
   if (emulator) app.use(SANDBOX_PATH, emulator.router);
   app.use(
     returnRouter(state, log, {
@@ -192,6 +211,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     reconciler,
     emulator,
     database,
+    metrics,
     close() {
       closing ??= (async () => {
         await reconciler.stop();
@@ -204,6 +224,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       })();
       return closing;
     },
+  };
+}
+
+/** Several listeners on the Khalti client's one hook; each is kept from the others' failures. */
+function eachOf(...hooks: KhaltiCallHook[]): KhaltiCallHook {
+  return (event: KhaltiCallEvent) => {
+    for (const hook of hooks) {
+      try {
+        hook(event);
+      } catch {
+        // A listener must never change the outcome of a payment call (nor stop the next listener).
+      }
+    }
   };
 }
 

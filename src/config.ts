@@ -47,6 +47,8 @@ export interface Config {
   /** GET /khalti/return requests each client address may make a minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
   returnRateLimitPerMinute: number;
   reconcileIntervalMs: number;
+  /** METRICS_TOKEN (16+ characters): GET /metrics then needs `Authorization: Bearer <token>`. Never logged. */
+  metricsToken?: string;
   production: boolean;
   graphql: {
     /** `__schema` / `__type` answered (GRAPHQL_INTROSPECTION; default: not in production). */
@@ -76,6 +78,7 @@ type Env = Record<string, string | undefined>;
 export const DEFAULT_DATABASE_URL = 'file:./data/khalti-graphql.sqlite';
 export const MIN_API_KEY_LENGTH = 16;
 export const MIN_MERCHANT_SECRET_LENGTH = 32;
+export const MIN_METRICS_TOKEN_LENGTH = 16;
 
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -115,6 +118,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (merchantSecret !== undefined && merchantSecret.length < MIN_MERCHANT_SECRET_LENGTH) {
     throw new ConfigError('MERCHANT_SECRET', `must be at least ${MIN_MERCHANT_SECRET_LENGTH} characters`);
   }
+  const metricsToken = blankToUndefined(env.METRICS_TOKEN);
+  // Never print the token: say what is wrong with it.
+  if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
+  }
+  if (metricsToken !== undefined && /\s/.test(metricsToken)) throw new ConfigError('METRICS_TOKEN', 'must not contain whitespace');
   const returnUrlOrigins = readOriginList(env, 'RETURN_URL_ORIGINS', false);
   if (khaltiEnv === 'production' && returnUrlOrigins.length === 0) {
     throw new ConfigError('RETURN_URL_ORIGINS', 'is required when KHALTI_ENV=production (the origins a returnUrl may point to)');
@@ -137,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
     returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
+    metricsToken,
     production,
     graphql: {
       introspection: readBoolean(env, 'GRAPHQL_INTROSPECTION', !production),

@@ -11,7 +11,7 @@ import type { KhaltiClient } from '../khalti/khalti.client';
 import type { LookupResult, PaymentStatus } from '../khalti/khalti.types';
 import type { AuditService } from './audit.service';
 import type { PaymentEvents, PaymentStatusChangeEvent, StatusSource } from './payment-events';
-import { isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
+import { hasAmountMismatch, isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
 
 export function statusOf(row: PaymentRow): PaymentStatus {
   return row.status as PaymentStatus;
@@ -35,8 +35,16 @@ export interface ApplyOptions {
 
 export interface PaymentStateOptions {
   now?: () => Date;
-  /** Warnings an operator must see (a late completion). */
+  /** Warnings an operator must see (a late completion, an amount mismatch). */
   warn?: (line: string) => void;
+  /** Every committed status change this process made, with what an operator counts (metrics). */
+  onChange?: (change: PaymentStatusChangeEvent, facts: ChangeFacts) => void;
+}
+
+export interface ChangeFacts {
+  late: boolean;
+  /** The payment just became paid-for at Khalti with a total_amount other than its amount. */
+  amountMismatch: boolean;
 }
 
 export class PaymentStateService {
@@ -135,6 +143,14 @@ export class PaymentStateService {
             'the record now follows Khalti (lateCompletion: true). Check whether the order was cancelled or re-sold.',
         );
       }
+      const amountMismatch = isMoneyMoved(change.status) && !isMoneyMoved(change.previousStatus ?? 'INITIATED') && hasAmountMismatch(change.payment);
+      if (amountMismatch) {
+        this.options.warn?.(
+          `warning: amount mismatch: Khalti reports ${pidx} ${change.status} with total_amount ${change.payment.totalAmount} for an amount of ${change.payment.amount} paisa; ` +
+            'it is not paid (amountMismatch: true). Check the payment at Khalti before fulfilling or refunding.',
+        );
+      }
+      this.options.onChange?.(change, { late: outcome.late === true, amountMismatch });
       this.events.publish(change);
     }
     return outcome;

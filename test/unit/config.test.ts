@@ -145,6 +145,17 @@ describe('loadConfig: roles, merchant secret and return-URL origins', () => {
     expect(loadConfig({ MERCHANT_SECRET: 'm'.repeat(32) }).merchantSecret).toBe('m'.repeat(32));
   });
 
+  it('wants a METRICS_TOKEN of 16 characters or more without whitespace, and never echoes it', () => {
+    const short = configError({ METRICS_TOKEN: 'short-token' });
+    expect(short.variable).toBe('METRICS_TOKEN');
+    expect(short.message).not.toContain('short-token');
+    const spaced = configError({ METRICS_TOKEN: 'metrics token with spaces' });
+    expect(spaced.variable).toBe('METRICS_TOKEN');
+    expect(spaced.message).not.toContain('with spaces');
+    expect(loadConfig({ METRICS_TOKEN: 't'.repeat(16) }).metricsToken).toBe('t'.repeat(16));
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+  });
+
   it('requires RETURN_URL_ORIGINS in production, as origins without `*`', () => {
     const production = { KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN };
     expect(configError(production).variable).toBe('RETURN_URL_ORIGINS');
