@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config';
 import { openDatabase, type OpenDatabase } from './db/connection';
 import { AuditRepository } from './db/audit.repository';
@@ -16,10 +17,11 @@ import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
 import { healthRouter } from './http/health.routes';
+import { accessLog } from './http/access-log';
 import { metricsRouter } from './http/metrics.route';
 import { RETURN_PATH, returnRouter } from './http/return.route';
 import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
-import { consoleLog, type Log } from './logger';
+import { jsonLog, type Log } from './logger';
 import { AuditService } from './payments/audit.service';
 import { BanksService } from './payments/banks.service';
 import { CheckoutTokenVerifier } from './payments/checkout-token';
@@ -43,7 +45,10 @@ export const SANDBOX_PATH = '/sandbox';
 export const STATUS_FEED_INTERVAL_MS = 250;
 
 export interface AppOptions {
+  /** Default: JSON lines (pino) at LOG_LEVEL, on logDestination. */
   log?: Log;
+  /** Where the default log writes (default stdout); tests read the JSON lines from here. */
+  logDestination?: DestinationStream;
   /** Tests drive the reconciler by hand (runOnce) when this is false. */
   startReconciler?: boolean;
   /** Overrides for the Khalti client (tests shorten timeouts). */
@@ -71,7 +76,7 @@ export interface App {
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const log = options.log ?? consoleLog;
+  const log = options.log ?? jsonLog({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const now = options.now ?? (() => new Date());
   const database = openDatabase(config.database.url);
 
@@ -120,6 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     abandonAfterMs: khalti.totalTimeoutMs + 5000,
     settleBaseDelayMs: config.reconcileIntervalMs,
     now,
+    warn: log,
   });
   const services: PaymentServices = {
     initiate: new InitiateService(database.db, paymentsRepository, new InitiationsRepository(database.db), khalti, state, {
@@ -147,13 +153,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Status changes other processes on this database make reach this process's subscribers.
   const feed = new StatusChangeFeed(audit, paymentsRepository, events, {
     intervalMs: STATUS_FEED_INTERVAL_MS,
-    onError: (error) => log(`status feed: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error) => log(`status feed: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', err: error }),
   });
 
   const reconciler = new Reconciler(paymentsRepository, state, refunds, {
     intervalMs: config.reconcileIntervalMs,
     now,
-    onError: (error, pidx) => log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error, pidx) =>
+      log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', ...(pidx ? { pidx } : {}), err: error }),
     onPass: metrics.flow.reconcilerPassed,
   });
 
@@ -161,12 +168,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log('warning: MERCHANT_SECRET is not set, so client keys may initiate payments of any amount without a checkout token (embedded mode only; any other KHALTI_ENV refuses them)');
   }
 
+  const apiKeys = new ApiKeys(config.apiKeys);
   const schema = await buildGatewaySchema(events);
   const graphql = await startGraphqlServer({
     httpServer: server,
     schema,
     metrics: metrics.graphql(schema),
-    apiKeys: new ApiKeys(config.apiKeys),
+    apiKeys,
     services,
     log,
     production: config.production,
@@ -179,6 +187,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(accessLog(log, (req) => apiKeys.authenticate(req.headers.authorization).caller?.keyId));
   app.use(healthRouter(() => database.ping()));
   app.use(metricsRouter(metrics.registry, config.metricsToken));
   if (emulator) app.use(SANDBOX_PATH, emulator.router);
@@ -197,7 +206,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // A refund left REQUESTED by a process that died mid-call has an unknown outcome: settle, never resend.
   // (Only refunds older than any call could last: another live process may be sending a younger one.)
   const abandoned = refunds.markAbandonedUnknown();
-  if (abandoned > 0) log(`${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
+  if (abandoned > 0) log(`warning: ${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
   feed.start();
 

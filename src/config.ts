@@ -7,6 +7,7 @@ import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sand
 import { KHALTI_ORIGINS } from './khalti/khalti.origins';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './graphql/rate-limit/rate-limiter';
+import { LOG_LEVELS, type LogLevel } from './logger';
 
 export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
 
@@ -49,6 +50,8 @@ export interface Config {
   reconcileIntervalMs: number;
   /** METRICS_TOKEN (16+ characters): GET /metrics then needs `Authorization: Bearer <token>`. Never logged. */
   metricsToken?: string;
+  /** LOG_LEVEL: lines below it are dropped (default info). */
+  logLevel: LogLevel;
   production: boolean;
   graphql: {
     /** `__schema` / `__type` answered (GRAPHQL_INTROSPECTION; default: not in production). */
@@ -147,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
     metricsToken,
+    logLevel: readLogLevel(env),
     production,
     graphql: {
       introspection: readBoolean(env, 'GRAPHQL_INTROSPECTION', !production),
@@ -218,6 +222,12 @@ function readOriginList(env: Env, name: string, allowAny = true): string[] {
     }
     return url.origin;
   });
+}
+
+function readLogLevel(env: Env): LogLevel {
+  const raw = blankToUndefined(env.LOG_LEVEL)?.toLowerCase() ?? 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
 }
 
 function readKhaltiEnv(env: Env): KhaltiEnv {
