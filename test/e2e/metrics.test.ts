@@ -81,6 +81,18 @@ describe('GET /metrics', () => {
     expect(delta(after, 'gateway_graphql_operations_total', { operation: 'payment', outcome: 'ok' })).toBe(1);
   });
 
+  it('counts a call that got no answer as unavailable', async () => {
+    const before = await scrape(gateway.app.url);
+    await gateway.control('POST', '/faults', { route: 'initiate', kind: 'reset' });
+    const result = await gateway.gql(INITIATE, { input: orderInput() });
+    expect(result.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    const after = await scrape(gateway.app.url);
+    const labels = { operation: 'initiate', outcome: 'unavailable' };
+    expect(after.value('khalti_requests_total', labels) - before.value('khalti_requests_total', labels)).toBe(1);
+    const failed = { operation: 'initiatePayment', outcome: 'UPSTREAM_UNAVAILABLE' };
+    expect(after.value('gateway_graphql_operations_total', failed) - before.value('gateway_graphql_operations_total', failed)).toBe(1);
+  });
+
   it('labels a failed operation with its error code, and bounds operation names to the schema', async () => {
     const before = await scrape(gateway.app.url);
     await gateway.control('POST', '/faults', { route: 'lookup', kind: 'status', status: 503, count: 10 });
