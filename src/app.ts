@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config';
 import { openDatabase, type OpenDatabase } from './db/connection';
 import { AuditRepository } from './db/audit.repository';
@@ -16,9 +17,11 @@ import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
 import { healthRouter } from './http/health.routes';
+import { accessLog } from './http/access-log';
+import { metricsRouter } from './http/metrics.route';
 import { RETURN_PATH, returnRouter } from './http/return.route';
 import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
-import { consoleLog, type Log } from './logger';
+import { jsonLog, type Log } from './logger';
 import { AuditService } from './payments/audit.service';
 import { BanksService } from './payments/banks.service';
 import { CheckoutTokenVerifier } from './payments/checkout-token';
@@ -33,13 +36,19 @@ import { RefundService } from './payments/refund.service';
 import { createEmulator, type Emulator } from './sandbox/emulator';
 import { PersonalDataRepository } from './db/personal-data.repository';
 import { PersonalDataService } from './payments/personal-data.service';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
+import { OperationsSnapshot } from './payments/operations-snapshot';
+import type { KhaltiCallEvent, KhaltiCallHook } from './khalti/khalti.types';
 
 export const SANDBOX_PATH = '/sandbox';
 /** How often each process reads status changes other processes recorded (subscription latency across processes). */
 export const STATUS_FEED_INTERVAL_MS = 250;
 
 export interface AppOptions {
+  /** Default: JSON lines (pino) at LOG_LEVEL, on logDestination. */
   log?: Log;
+  /** Where the default log writes (default stdout); tests read the JSON lines from here. */
+  logDestination?: DestinationStream;
   /** Tests drive the reconciler by hand (runOnce) when this is false. */
   startReconciler?: boolean;
   /** Overrides for the Khalti client (tests shorten timeouts). */
@@ -61,11 +70,13 @@ export interface App {
   emulator: Emulator | null;
   /** The SQLite database (for readiness checks, operators' tools and tests). */
   database: OpenDatabase;
+  /** This app's own Prometheus registry and metrics (served at /metrics). */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const log = options.log ?? consoleLog;
+  const log = options.log ?? jsonLog({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const now = options.now ?? (() => new Date());
   const database = openDatabase(config.database.url);
 
@@ -91,20 +102,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
   const audit = new AuditService(new AuditRepository(database.db), now);
+  const paymentsRepository = new PaymentsRepository(database.db);
+  const refundsRepository = new RefundsRepository(database.db);
+  const metrics = createGatewayMetrics(new OperationsSnapshot(paymentsRepository, refundsRepository, now));
   const khalti = new KhaltiClient({
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
-    onCall: audit.recordUpstreamCall,
+    onCall: eachOf(audit.recordUpstreamCall, metrics.khaltiCall),
     timeouts: khaltiTimeouts(config.khalti.timeoutMs),
     ...options.khalti,
   });
-  const paymentsRepository = new PaymentsRepository(database.db);
   const events = new PaymentEvents();
-  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, { now, warn: log });
-  const refunds = new RefundService(database.db, paymentsRepository, new RefundsRepository(database.db), khalti, state, audit, {
+  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, {
+    now,
+    warn: log,
+    onChange: (_change, facts) => {
+      if (facts.late) metrics.flow.lateCompletion();
+      if (facts.amountMismatch) metrics.flow.amountMismatch();
+    },
+  });
+  const refunds = new RefundService(database.db, paymentsRepository, refundsRepository, khalti, state, audit, {
     abandonAfterMs: khalti.totalTimeoutMs + 5000,
     settleBaseDelayMs: config.reconcileIntervalMs,
     now,
+    warn: log,
   });
   const services: PaymentServices = {
     initiate: new InitiateService(database.db, paymentsRepository, new InitiationsRepository(database.db), khalti, state, {
@@ -132,23 +153,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Status changes other processes on this database make reach this process's subscribers.
   const feed = new StatusChangeFeed(audit, paymentsRepository, events, {
     intervalMs: STATUS_FEED_INTERVAL_MS,
-    onError: (error) => log(`status feed: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error) => log(`status feed: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', err: error }),
   });
 
   const reconciler = new Reconciler(paymentsRepository, state, refunds, {
     intervalMs: config.reconcileIntervalMs,
     now,
-    onError: (error, pidx) => log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error, pidx) =>
+      log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', ...(pidx ? { pidx } : {}), err: error }),
+    onPass: metrics.flow.reconcilerPassed,
   });
 
   if (!config.merchantSecret && config.khalti.env === 'embedded') {
     log('warning: MERCHANT_SECRET is not set, so client keys may initiate payments of any amount without a checkout token (embedded mode only; any other KHALTI_ENV refuses them)');
   }
 
+  const apiKeys = new ApiKeys(config.apiKeys);
+  const schema = await buildGatewaySchema(events);
   const graphql = await startGraphqlServer({
     httpServer: server,
-    schema: await buildGatewaySchema(events),
-    apiKeys: new ApiKeys(config.apiKeys),
+    schema,
+    metrics: metrics.graphql(schema),
+    apiKeys,
     services,
     log,
     production: config.production,
@@ -161,7 +187,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(accessLog(log, (req) => apiKeys.authenticate(req.headers.authorization).caller?.keyId));
   app.use(healthRouter(() => database.ping()));
+  app.use(metricsRouter(metrics.registry, config.metricsToken));
   if (emulator) app.use(SANDBOX_PATH, emulator.router);
   app.use(
     returnRouter(state, log, {
@@ -178,7 +206,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // A refund left REQUESTED by a process that died mid-call has an unknown outcome: settle, never resend.
   // (Only refunds older than any call could last: another live process may be sending a younger one.)
   const abandoned = refunds.markAbandonedUnknown();
-  if (abandoned > 0) log(`${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
+  if (abandoned > 0) log(`warning: ${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
   feed.start();
 
@@ -192,6 +220,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     reconciler,
     emulator,
     database,
+    metrics,
     close() {
       closing ??= (async () => {
         await reconciler.stop();
@@ -204,6 +233,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       })();
       return closing;
     },
+  };
+}
+
+/** Several listeners on the Khalti client's one hook; each is kept from the others' failures. */
+function eachOf(...hooks: KhaltiCallHook[]): KhaltiCallHook {
+  return (event: KhaltiCallEvent) => {
+    for (const hook of hooks) {
+      try {
+        hook(event);
+      } catch {
+        // A listener must never change the outcome of a payment call (nor stop the next listener).
+      }
+    }
   };
 }
 

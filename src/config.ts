@@ -7,6 +7,7 @@ import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sand
 import { KHALTI_ORIGINS } from './khalti/khalti.origins';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './graphql/rate-limit/rate-limiter';
+import { LOG_LEVELS, type LogLevel } from './logger';
 
 export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
 
@@ -47,6 +48,10 @@ export interface Config {
   /** GET /khalti/return requests each client address may make a minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
   returnRateLimitPerMinute: number;
   reconcileIntervalMs: number;
+  /** METRICS_TOKEN (16+ characters): GET /metrics then needs `Authorization: Bearer <token>`. Never logged. */
+  metricsToken?: string;
+  /** LOG_LEVEL: lines below it are dropped (default info). */
+  logLevel: LogLevel;
   production: boolean;
   graphql: {
     /** `__schema` / `__type` answered (GRAPHQL_INTROSPECTION; default: not in production). */
@@ -76,6 +81,7 @@ type Env = Record<string, string | undefined>;
 export const DEFAULT_DATABASE_URL = 'file:./data/khalti-graphql.sqlite';
 export const MIN_API_KEY_LENGTH = 16;
 export const MIN_MERCHANT_SECRET_LENGTH = 32;
+export const MIN_METRICS_TOKEN_LENGTH = 16;
 
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -115,6 +121,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (merchantSecret !== undefined && merchantSecret.length < MIN_MERCHANT_SECRET_LENGTH) {
     throw new ConfigError('MERCHANT_SECRET', `must be at least ${MIN_MERCHANT_SECRET_LENGTH} characters`);
   }
+  const metricsToken = blankToUndefined(env.METRICS_TOKEN);
+  // Never print the token: say what is wrong with it.
+  if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
+  }
+  if (metricsToken !== undefined && /\s/.test(metricsToken)) throw new ConfigError('METRICS_TOKEN', 'must not contain whitespace');
   const returnUrlOrigins = readOriginList(env, 'RETURN_URL_ORIGINS', false);
   if (khaltiEnv === 'production' && returnUrlOrigins.length === 0) {
     throw new ConfigError('RETURN_URL_ORIGINS', 'is required when KHALTI_ENV=production (the origins a returnUrl may point to)');
@@ -137,6 +149,8 @@ export function loadConfig(env: Env = process.env): Config {
     returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
     returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
+    metricsToken,
+    logLevel: readLogLevel(env),
     production,
     graphql: {
       introspection: readBoolean(env, 'GRAPHQL_INTROSPECTION', !production),
@@ -208,6 +222,12 @@ function readOriginList(env: Env, name: string, allowAny = true): string[] {
     }
     return url.origin;
   });
+}
+
+function readLogLevel(env: Env): LogLevel {
+  const raw = blankToUndefined(env.LOG_LEVEL)?.toLowerCase() ?? 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
 }
 
 function readKhaltiEnv(env: Env): KhaltiEnv {

@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { GRAPHQL_PATH } from './graphql/graphql-server';
-import { consoleLog } from './logger';
+import { jsonLog } from './logger';
 
 async function main(): Promise<void> {
   let config;
@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const app = await createApp(config);
+  const consoleLog = jsonLog({ level: config.logLevel });
+  const app = await createApp(config, { log: consoleLog });
   consoleLog(`khalti-graphql listening on ${app.url} (KHALTI_ENV=${config.khalti.env}, Khalti at ${app.khaltiBaseUrl})`);
   consoleLog(`GraphiQL: ${app.publicUrl}${GRAPHQL_PATH}`);
   if (app.emulator) consoleLog(`Embedded Khalti emulator: ${app.publicUrl}/sandbox (payment page, API and test controls)`);

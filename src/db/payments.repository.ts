@@ -70,6 +70,25 @@ export class PaymentsRepository {
     return row?.n ?? 0;
   }
 
+  /** How many payments are in each status (statuses with none are absent). */
+  countByStatus(): { status: PaymentStatus; n: number }[] {
+    return this.db
+      .select({ status: payments.status, n: sql<number>`count(*)` })
+      .from(payments)
+      .groupBy(payments.status)
+      .all();
+  }
+
+  /** How many payments have a reconciler lookup due at `now` (what dueForLookup would page through). */
+  countDueForLookup(now: Date): number {
+    const row = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(payments)
+      .where(and(isNotNull(payments.nextLookupAt), lte(payments.nextLookupAt, now)))
+      .get();
+    return row?.n ?? 0;
+  }
+
   /** Payments whose next reconciler lookup is due (next_lookup_at is null once nothing can change). */
   dueForLookup(now: Date, limit: number): PaymentRow[] {
     return this.db

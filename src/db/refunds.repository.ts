@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './connection';
 import type { RefundState } from '../payments/refund-state.rules';
 import { refunds, type NewRefundRow, type RefundRow } from './schema';
@@ -32,6 +32,11 @@ export class RefundsRepository {
       .where(pidx !== undefined ? and(byState, eq(refunds.pidx, pidx)) : byState)
       .orderBy(desc(refunds.createdAt))
       .all();
+  }
+
+  countInState(state: RefundState): number {
+    const row = this.db.select({ n: sql<number>`count(*)` }).from(refunds).where(eq(refunds.state, state)).get();
+    return row?.n ?? 0;
   }
 
   insert(row: NewRefundRow): void {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { describeStorageError } from '../db/storage-errors';
+import type { LogFields } from '../logger';
 import {
   KhaltiAuthError,
   KhaltiError,
@@ -32,7 +33,7 @@ export function gatewayError(code: ErrorCode, message: string): GraphQLError {
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
 const OUR_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH', 'RATE_LIMITED']);
 
-export type ErrorLogger = (line: string) => void;
+export type ErrorLogger = (line: string, fields?: LogFields) => void;
 
 export function createErrorFormatter(log: ErrorLogger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -47,7 +48,7 @@ export function createErrorFormatter(log: ErrorLogger) {
       };
     }
     if (original instanceof KhaltiAuthError) {
-      log(`khalti rejected the gateway's secret key: ${original.detail}`);
+      log(`khalti rejected the gateway's secret key: ${original.detail}`, { level: 'error' });
       return { message: "Khalti rejected the gateway's credentials; the operator must check KHALTI_SECRET_KEY.", path, extensions: { code: 'UPSTREAM_AUTH' } };
     }
     if (original instanceof KhaltiError) {
@@ -65,7 +66,8 @@ export function createErrorFormatter(log: ErrorLogger) {
     }
     const errorId = randomUUID();
     const detail = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
-    log(`internal error ${errorId}: ${detail}`);
+    // The stack goes to the log only (never to the caller), with the id the caller was given.
+    log(`internal error ${errorId}: ${detail}`, { level: 'error', errorId, ...(original instanceof Error ? { err: original } : {}) });
     // Storage failures are still internal (the caller cannot fix them), but worth saying plainly.
     const storage = describeStorageError(original);
     const message = storage ? `${storage} (id ${errorId})` : `Internal server error (id ${errorId}).`;

@@ -14,6 +14,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Log } from '../logger';
 import type { PaymentServices } from '../payments/payment-services';
+import type { GraphqlMetrics } from '../metrics/graphql.metrics';
 import type { ApiKeys } from './api-keys';
 import { buildContext, type GatewayContext } from './context';
 import { createErrorFormatter } from './errors';
@@ -51,6 +52,8 @@ export interface GraphqlServerOptions {
    */
   wsAllowedOrigins?: readonly string[];
   now?: () => number;
+  /** Counts operations (an Apollo plugin) and active subscriptions. */
+  metrics?: Pick<GraphqlMetrics, 'apolloPlugin' | 'subscriptionStarted' | 'subscriptionEnded'>;
 }
 
 export async function startGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
@@ -99,6 +102,8 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // then only subscriptions run here (queries and mutations go over HTTP, where 401s, CSRF
       // prevention and per-request logs apply).
       onSubscribe: (ctx, _id, payload) => subscriptionsOnly(guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization))),
+      // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
+      onOperation: (_ctx, _id, _payload, _args, result) => (options.metrics && isAsyncIterable(result) ? counted(result, options.metrics) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return undefined;
@@ -127,6 +132,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     persistedQueries: false,
     plugins: [
       guard.apolloPlugin(),
+      ...(options.metrics ? [options.metrics.apolloPlugin()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       {
@@ -157,6 +163,49 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
   };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value && typeof (value as { next?: unknown }).next === 'function';
+}
+
+/** The same iterator, reporting its start once and its end once (done, error, return or throw). */
+function counted<T>(iterator: AsyncIterableIterator<T>, metrics: Pick<GraphqlMetrics, 'subscriptionStarted' | 'subscriptionEnded'>): AsyncGenerator<T> {
+  metrics.subscriptionStarted();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    metrics.subscriptionEnded();
+  };
+  const wrapped: AsyncGenerator<T> = {
+    async next() {
+      try {
+        const result = await iterator.next();
+        if (result.done) end();
+        return result;
+      } catch (error) {
+        end();
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      end();
+      return iterator.return ? await iterator.return(value) : { done: true, value: value as T };
+    },
+    async throw(error?: unknown) {
+      end();
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return wrapped;
+    },
+    async [Symbol.asyncDispose]() {
+      await wrapped.return(undefined);
+    },
+  };
+  return wrapped;
 }
 
 /** The WebSocket carries subscriptions only: a query or mutation is refused before anything runs. */

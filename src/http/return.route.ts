@@ -17,6 +17,7 @@ import { BUYER_ACTOR, runAs } from '../payments/actor.context';
 import type { AuditService } from '../payments/audit.service';
 import { FreshLookups } from '../payments/fresh-lookup';
 import type { PaymentStateService } from '../payments/payment-state.service';
+import type { Log } from '../logger';
 import { SIGNED_FIELDS, signReturn, type ReturnValues } from '../payments/return-signature';
 import { SecurityEvents } from '../payments/security-events';
 import { isPaid, needsLookup } from '../payments/status.rules';
@@ -39,7 +40,7 @@ export interface ReturnRouteOptions {
 
 type Refreshed = Awaited<ReturnType<PaymentStateService['refresh']>>;
 
-export function returnRouter(state: PaymentStateService, log: (line: string) => void, options: ReturnRouteOptions): Router {
+export function returnRouter(state: PaymentStateService, log: Log, options: ReturnRouteOptions): Router {
   const now = options.now ?? (() => new Date());
   const limiter = new AddressRateLimiter(options.rateLimitPerMinute, () => now().getTime());
   const security = new SecurityEvents(options.audit, { perMinute: options.securityRowsPerMinute, now, log });
@@ -67,7 +68,7 @@ export function returnRouter(state: PaymentStateService, log: (line: string) => 
         );
       } catch (error) {
         // A busy or full database must not turn the buyer's answer into an error page.
-        log(`return route: security audit row not written: ${error instanceof Error ? error.message : String(error)}`);
+        log(`return route: security audit row not written: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', err: error });
       }
       sendMessagePage(res, 404, 'Payment not found', 'This payment was not started through this gateway. Nothing was changed.');
       return;
@@ -83,7 +84,7 @@ export function returnRouter(state: PaymentStateService, log: (line: string) => 
       } catch (error) {
         // Khalti could not confirm right now. The buyer still goes back to the merchant, with what we
         // know for certain (never "paid" unless a lookup said so); the reconciler keeps looking.
-        log(`return route: lookup of ${stored.pidx} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(`return route: lookup of ${stored.pidx} failed: ${error instanceof Error ? error.message : String(error)}`, { level: 'warn', pidx: stored.pidx });
         payment = state.get(stored.pidx) ?? stored;
       }
     }

@@ -9,11 +9,12 @@ import type { PaymentsRepository } from '../db/payments.repository';
 import type { PaymentRow } from '../db/schema';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { LookupResult } from '../khalti/khalti.types';
+import type { LogFields } from '../logger';
 import type { PaymentStatus } from './payment-status';
 import type { AuditService } from './audit.service';
 import type { PaymentEvents, PaymentStatusChangeEvent } from './payment-events';
 import type { StatusSource } from './status-source';
-import { isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
+import { hasAmountMismatch, isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
 
 export interface RefreshOutcome {
   payment: PaymentRow;
@@ -33,8 +34,16 @@ export interface ApplyOptions {
 
 export interface PaymentStateOptions {
   now?: () => Date;
-  /** Warnings an operator must see (a late completion). */
-  warn?: (line: string) => void;
+  /** Warnings an operator must see (a late completion, an amount mismatch). */
+  warn?: (line: string, fields?: LogFields) => void;
+  /** Every committed status change this process made, with what an operator counts (metrics). */
+  onChange?: (change: PaymentStatusChangeEvent, facts: ChangeFacts) => void;
+}
+
+export interface ChangeFacts {
+  late: boolean;
+  /** The payment just became paid-for at Khalti with a total_amount other than its amount. */
+  amountMismatch: boolean;
 }
 
 export class PaymentStateService {
@@ -72,6 +81,13 @@ export class PaymentStateService {
   /** Applies a lookup result (what Khalti said, never a made-up one). Exposed for refunds and tests. */
   apply(pidx: string, lookup: LookupResult, source: StatusSource, options: ApplyOptions = {}): RefreshOutcome {
     const at = this.now();
+    if (lookup.status === 'UNKNOWN') {
+      // Khalti said something the gateway has no word for: the payment is recorded UNKNOWN until it says more.
+      this.options.warn?.(`warning: Khalti reports ${pidx} with a status the gateway does not know: ${JSON.stringify(String(lookup.rawStatus).slice(0, 40))}`, {
+        level: 'warn',
+        pidx,
+      });
+    }
     const outcome = immediately(this.db, (): RefreshOutcome => {
       const current = this.payments.byPidx(pidx);
       if (!current) throw new Error(`payment ${pidx} vanished`);
@@ -131,8 +147,18 @@ export class PaymentStateService {
         this.options.warn?.(
           `warning: late completion: Khalti reports ${pidx} ${change.status} after the gateway had recorded it ${change.previousStatus}; ` +
             'the record now follows Khalti (lateCompletion: true). Check whether the order was cancelled or re-sold.',
+          { level: 'warn', pidx },
         );
       }
+      const amountMismatch = isMoneyMoved(change.status) && !isMoneyMoved(change.previousStatus ?? 'INITIATED') && hasAmountMismatch(change.payment);
+      if (amountMismatch) {
+        this.options.warn?.(
+          `warning: amount mismatch: Khalti reports ${pidx} ${change.status} with total_amount ${change.payment.totalAmount} for an amount of ${change.payment.amount} paisa; ` +
+            'it is not paid (amountMismatch: true). Check the payment at Khalti before fulfilling or refunding.',
+          { level: 'warn', pidx },
+        );
+      }
+      this.options.onChange?.(change, { late: outcome.late === true, amountMismatch });
       this.events.publish(change);
     }
     return outcome;

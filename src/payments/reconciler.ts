@@ -26,6 +26,8 @@ export interface ReconcilerOptions {
   lateCompletionChecksMs?: readonly number[];
   now?: () => Date;
   onError?: (error: unknown, pidx?: string) => void;
+  /** After each finished pass (metrics: a reconciler that stops passing is stalled). */
+  onPass?: (at: Date) => void;
 }
 
 export class Reconciler {
@@ -64,9 +66,11 @@ export class Reconciler {
   /** One pass over what is due. Public so tests and operators can run a pass now. */
   runOnce(): Promise<void> {
     if (!this.running) {
-      this.running = runAs(SYSTEM_ACTOR, () => this.pass()).finally(() => {
-        this.running = null;
-      });
+      this.running = runAs(SYSTEM_ACTOR, () => this.pass())
+        .then(() => this.options.onPass?.(this.now()))
+        .finally(() => {
+          this.running = null;
+        });
     }
     return this.running;
   }

@@ -22,6 +22,7 @@ import { isOpenRefund, nextRefundState, type RefundEvidence, type RefundState } 
 import { isRefundable } from './status.rules';
 import { groupBy } from './group-by';
 import { userError, type UserError } from './user-error';
+import type { LogFields } from '../logger';
 
 export type { RefundState } from './refund-state.rules';
 
@@ -57,6 +58,8 @@ export interface RefundServiceOptions {
   /** Longest wait between two settling lookups of one UNKNOWN refund. */
   settleMaxDelayMs?: number;
   now?: () => Date;
+  /** Lines an operator must see: a refund left UNKNOWN, a follow-up lookup that failed. */
+  warn?: (line: string, fields?: LogFields) => void;
 }
 
 const MOBILE = /^\d{10}$/;
@@ -110,7 +113,7 @@ export class RefundService {
     } catch (error) {
       if (error instanceof KhaltiUnavailableError) {
         this.markUnknown(refund.id, error.message);
-        await this.settle(refund.id).catch(() => undefined);
+        await this.settle(refund.id).catch((error: unknown) => this.followUpFailed('settling lookup', refund.pidx, error));
       } else if (error instanceof KhaltiError) {
         this.move(refund.id, 'khalti_refused', { detail: error.message, operation: 'refund_failed' });
         if (error.kind === 'auth') throw error;
@@ -127,7 +130,7 @@ export class RefundService {
     }
     // The status follows from a lookup, as every status does; if Khalti cannot answer now the
     // reconciler will (markSucceeded asked it to look again).
-    await this.state.refresh(payment.pidx, 'REFUND').catch(() => undefined);
+    await this.state.refresh(payment.pidx, 'REFUND').catch((error: unknown) => this.followUpFailed('lookup after the refund', payment.pidx, error));
     return { refund: this.refunds.byId(refund.id)!, payment: this.payments.byPidx(payment.pidx)!, userErrors: [] };
   }
 
@@ -192,7 +195,9 @@ export class RefundService {
         userErrors: [userError(['input', 'refundId'], 'INVALID_VALUE', `Only a refund whose outcome is UNKNOWN can be resolved; this one is ${now.state}.`)],
       };
     }
-    if (command.state === 'SUCCEEDED') await this.state.refresh(refund.pidx, 'REFUND').catch(() => undefined);
+    if (command.state === 'SUCCEEDED') {
+      await this.state.refresh(refund.pidx, 'REFUND').catch((error: unknown) => this.followUpFailed('lookup after resolveRefund', refund.pidx, error));
+    }
     return { refund: this.refunds.byId(refund.id)!, payment: this.payments.byPidx(refund.pidx)!, userErrors: [] };
   }
 
@@ -311,8 +316,23 @@ export class RefundService {
     });
   }
 
+  /** A lookup that only brings the status up to date failed: the reconciler retries; the operator hears of it. */
+  private followUpFailed(what: string, pidx: string, error: unknown): void {
+    this.options.warn?.(`warning: refund: ${what} of ${pidx} failed (the reconciler looks again): ${error instanceof Error ? error.message : String(error)}`, {
+      level: 'warn',
+      pidx,
+      err: error,
+    });
+  }
+
   private markUnknown(refundId: string, detail: string): void {
-    this.move(refundId, 'no_answer', { detail, operation: 'refund_outcome_unknown' });
+    if (!this.move(refundId, 'no_answer', { detail, operation: 'refund_outcome_unknown' })) return;
+    const pidx = this.refunds.byId(refundId)?.pidx;
+    this.options.warn?.(`warning: refund ${refundId} of ${pidx ?? '-'} is UNKNOWN (settled by lookup, or by resolveRefund): ${detail}`, {
+      level: 'warn',
+      ...(pidx ? { pidx } : {}),
+      refundId,
+    });
   }
 
   /**

@@ -20,8 +20,8 @@ describe('the gateway process', () => {
     try {
       const [, url] = await gateway.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
       await gateway.waitFor(/GraphiQL: http:\/\/localhost:\d+\/graphql/);
-      const [, adminKey] = await gateway.waitFor(/admin:\s+(kg_admin_\S+)/);
-      const [, clientKey] = await gateway.waitFor(/client:\s+(kg_client_\S+)/);
+      const [, adminKey] = await gateway.waitFor(/admin:\s+(kg_admin_[A-Za-z0-9_-]+)/);
+      const [, clientKey] = await gateway.waitFor(/client:\s+(kg_client_[A-Za-z0-9_-]+)/);
 
       const gql = async (query: string, key: string) => {
         const response = await request(`${url}/graphql`, {
@@ -47,6 +47,9 @@ describe('the gateway process', () => {
       expect(answer.data.banks.length).toBeGreaterThan(0);
       expect(await gateway.exited).toBe(0);
       expect(gateway.output()).toContain('SIGTERM: draining');
+      // stdout is JSON lines (pino): the start-up line too.
+      const started = gateway.output().split('\n').find((line) => line.includes('listening on'))!;
+      expect(JSON.parse(started)).toMatchObject({ level: 'info', msg: expect.stringMatching(/^khalti-graphql listening on /), time: expect.any(String) });
     } finally {
       gateway.child.kill('SIGKILL');
     }

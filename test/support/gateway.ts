@@ -47,7 +47,9 @@ export async function startGateway(env: Record<string, string> = {}, options: Ap
   });
   const logs: string[] = [];
   const app = await createApp(config, {
-    log: (line) => logs.push(line),
+    // The message, then any fields as JSON (errors with their message and stack), so that the
+    // secret and personal-data scans over `logs` cover everything a line carries.
+    log: (line, fields) => logs.push(fields ? `${line} ${JSON.stringify(fields, withErrors)}` : line),
     startReconciler: false,
     khalti: { timeouts: { connectMs: 1000, headersMs: 1500, bodyMs: 1500, totalMs: 2500 }, retries: { max: 1, baseDelayMs: 20 } },
     ...options,
@@ -71,6 +73,10 @@ export async function startGateway(env: Record<string, string> = {}, options: Ap
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function withErrors(_key: string, value: unknown): unknown {
+  return value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
 }
 
 /** API requests the embedded emulator received for a route (initiate, lookup, refund, banks, status). */

@@ -145,6 +145,26 @@ describe('loadConfig: roles, merchant secret and return-URL origins', () => {
     expect(loadConfig({ MERCHANT_SECRET: 'm'.repeat(32) }).merchantSecret).toBe('m'.repeat(32));
   });
 
+  it('wants a METRICS_TOKEN of 16 characters or more without whitespace, and never echoes it', () => {
+    const short = configError({ METRICS_TOKEN: 'short-token' });
+    expect(short.variable).toBe('METRICS_TOKEN');
+    expect(short.message).not.toContain('short-token');
+    const spaced = configError({ METRICS_TOKEN: 'metrics token with spaces' });
+    expect(spaced.variable).toBe('METRICS_TOKEN');
+    expect(spaced.message).not.toContain('with spaces');
+    expect(loadConfig({ METRICS_TOKEN: 't'.repeat(16) }).metricsToken).toBe('t'.repeat(16));
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+  });
+
+  it('reads LOG_LEVEL (debug, info, warn, error; default info) and names it when it is anything else', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+    expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
+    const error = configError({ LOG_LEVEL: 'verbose' });
+    expect(error.variable).toBe('LOG_LEVEL');
+    expect(error.message).toBe('LOG_LEVEL: must be one of debug, info, warn, error, got "verbose"');
+  });
+
   it('requires RETURN_URL_ORIGINS in production, as origins without `*`', () => {
     const production = { KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN };
     expect(configError(production).variable).toBe('RETURN_URL_ORIGINS');

@@ -1,0 +1,37 @@
+/**
+ * One Prometheus registry per app (never prom-client's global one), so that several gateways in
+ * one process, as in the tests, each count their own. Node's default process metrics included.
+ */
+import type { GraphQLSchema } from 'graphql';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { KhaltiCallHook } from '../khalti/khalti.types';
+import type { OperationsSnapshot } from '../payments/operations-snapshot';
+import { graphqlMetrics, type GraphqlMetrics } from './graphql.metrics';
+import { khaltiMetrics } from './khalti.metrics';
+import { paymentFlowMetrics, type PaymentFlowMetrics } from './payments.metrics';
+import { stateMetrics } from './state.metrics';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  /** For the Khalti client's onCall hook. */
+  khaltiCall: KhaltiCallHook;
+  flow: PaymentFlowMetrics;
+  /** Set once the schema is built (the operation label is bounded to its root fields). */
+  graphql(schema: GraphQLSchema): GraphqlMetrics;
+}
+
+export function createGatewayMetrics(snapshot: OperationsSnapshot): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  stateMetrics(registry, snapshot);
+  let graphql: GraphqlMetrics | null = null;
+  return {
+    registry,
+    khaltiCall: khaltiMetrics(registry),
+    flow: paymentFlowMetrics(registry),
+    graphql(schema) {
+      graphql ??= graphqlMetrics(registry, schema);
+      return graphql;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * GraphQL operations by root field and outcome. Labels are bounded: the operation is a root field
+ * the schema has (or `multiple`, `introspection`, `unknown`), never the client's operationName; the
+ * outcome is `ok`, `user_error` or one of the gateway's top-level error codes.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ErrorCode } from '../graphql/errors';
+
+const ERROR_CODES: readonly ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR'];
+
+export interface GraphqlMetrics {
+  operations: Counter<'operation' | 'outcome'>;
+  /** Active paymentStatusChanged subscriptions (WebSocket). */
+  subscriptionStarted(): void;
+  subscriptionEnded(): void;
+  apolloPlugin(): ApolloServerPlugin;
+}
+
+export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): GraphqlMetrics {
+  const operations = new Counter({
+    name: 'gateway_graphql_operations_total',
+    help: 'GraphQL operations over HTTP, by root field (or multiple/introspection/unknown) and outcome (ok, user_error or the error code).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
+  const subscriptions = new Gauge({
+    name: 'gateway_subscriptions_active',
+    help: 'Active paymentStatusChanged subscriptions over WebSocket in this process.',
+    registers: [registry],
+  });
+  const rootFields = new Set<string>();
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    for (const name of Object.keys(type?.getFields() ?? {})) rootFields.add(name);
+  }
+  const label = (operation: OperationDefinitionNode | null | undefined): string => {
+    if (!operation) return 'unknown';
+    const names = operation.selectionSet.selections.map((selection) => (selection.kind === Kind.FIELD ? selection.name.value : '…'));
+    const own = names.filter((name) => name !== '__typename');
+    if (own.length > 0 && own.every((name) => name === '__schema' || name === '__type')) return 'introspection';
+    if (own.length !== 1) return own.length === 0 ? 'unknown' : 'multiple';
+    return rootFields.has(own[0]!) ? own[0]! : 'unknown';
+  };
+  return {
+    operations,
+    subscriptionStarted: () => subscriptions.inc(),
+    subscriptionEnded: () => subscriptions.dec(),
+    apolloPlugin: () => ({
+      requestDidStart: async () => ({
+        willSendResponse: async ({ operation, response }) => {
+          if (response.body.kind !== 'single') return;
+          const { errors, data } = response.body.singleResult;
+          operations.inc({ operation: label(operation), outcome: outcomeOf(errors, data) });
+        },
+      }),
+    }),
+  };
+}
+
+function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined, data: Record<string, unknown> | null | undefined): string {
+  if (errors?.length) {
+    const code = errors[0]!.extensions?.code;
+    return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? code : 'INTERNAL_SERVER_ERROR';
+  }
+  const userErrors = Object.values(data ?? {}).some((payload) => {
+    const list = (payload as { userErrors?: unknown } | null)?.userErrors;
+    return Array.isArray(list) && list.length > 0;
+  });
+  return userErrors ? 'user_error' : 'ok';
+}
