@@ -28,6 +28,8 @@ const config: CodegenConfig = {
         scalars: {
           // DateTime is an RFC 3339 string on the wire (graphql-scalars' DateTime).
           DateTime: 'string',
+          // AuditEntry.detailJson: any JSON value; callers narrow it themselves.
+          JSON: 'unknown',
           // Every ID here (pidx, refund and audit entry ids) is a string; don't invite numbers.
           ID: { input: 'string', output: 'string' },
         },

@@ -2,6 +2,7 @@
  * Top-level errors and their `extensions.code` (DESIGN section 3). Anything we did not mean to
  * show is masked to INTERNAL_SERVER_ERROR with an id that also appears in the log line.
  */
+import { ERROR_CODES, type ErrorCode } from './error-codes';
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -16,14 +17,7 @@ import {
   KhaltiValidationError,
 } from '../khalti/khalti.errors';
 
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_USER_INPUT'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_AUTH'
-  | 'RATE_LIMITED'
-  | 'INTERNAL_SERVER_ERROR';
+export type { ErrorCode } from './error-codes';
 
 export function gatewayError(code: ErrorCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
@@ -31,7 +25,8 @@ export function gatewayError(code: ErrorCode, message: string): GraphQLError {
 
 /** Codes graphql-js and Apollo produce for requests that never reached a resolver. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
-const OUR_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH', 'RATE_LIMITED']);
+/** Codes a resolver may raise as they are; anything else (INTERNAL_SERVER_ERROR included) is masked below. */
+const OUR_CODES = new Set<string>(ERROR_CODES.filter((code) => code !== 'INTERNAL_SERVER_ERROR'));
 
 export type ErrorLogger = (line: string, fields?: LogFields) => void;
 

@@ -170,7 +170,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown
 }
 
 /** The same iterator, reporting its start once and its end once (done, error, return or throw). */
-function counted<T>(iterator: AsyncIterableIterator<T>, metrics: Pick<GraphqlMetrics, 'subscriptionStarted' | 'subscriptionEnded'>): AsyncGenerator<T> {
+function counted<T>(iterator: AsyncIterableIterator<T>, metrics: Pick<GraphqlMetrics, 'subscriptionStarted' | 'subscriptionEnded'>): AsyncIterableIterator<T> {
   metrics.subscriptionStarted();
   let ended = false;
   const end = () => {
@@ -178,7 +178,7 @@ function counted<T>(iterator: AsyncIterableIterator<T>, metrics: Pick<GraphqlMet
     ended = true;
     metrics.subscriptionEnded();
   };
-  const wrapped: AsyncGenerator<T> = {
+  const wrapped: AsyncIterableIterator<T> = {
     async next() {
       try {
         const result = await iterator.next();
@@ -200,9 +200,6 @@ function counted<T>(iterator: AsyncIterableIterator<T>, metrics: Pick<GraphqlMet
     },
     [Symbol.asyncIterator]() {
       return wrapped;
-    },
-    async [Symbol.asyncDispose]() {
-      await wrapped.return(undefined);
     },
   };
   return wrapped;

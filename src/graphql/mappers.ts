@@ -53,6 +53,7 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     httpStatus: row.httpStatus,
     durationMs: row.durationMs,
     detail: row.detail,
+    detailJson: row.detail === null ? null : (JSON.parse(row.detail) as unknown),
   });
 }
 

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { PaymentEvents } from '../payments/payment-events';
 import { actorMiddleware } from './actor.middleware';
+import { ERROR_CODE_ENUM } from './error-codes';
 import { authChecker } from './auth-checker';
 import { AuditLogResolver } from './resolvers/audit-log.resolver';
 import { BanksResolver } from './resolvers/banks.resolver';
@@ -26,8 +27,8 @@ export const RESOLVERS = [
   PersonalDataResolver,
 ] as const;
 
-export function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     pubSub: events.pubsub,
     authChecker,
@@ -35,4 +36,7 @@ export function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()):
     // Validation happens in the services so that problems come back as userErrors.
     validate: false,
   });
+  // The error codes are documented in the schema though no field returns them (error-codes.ts).
+  const config = schema.toConfig();
+  return new GraphQLSchema({ ...config, types: [...config.types, ERROR_CODE_ENUM] });
 }

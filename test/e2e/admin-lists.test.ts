@@ -10,7 +10,7 @@ const LIST = /* GraphQL */ `
   query ($first: Int) {
     payments(first: $first) {
       totalCount
-      edges { node { pidx status refunds { id amount state } auditLog { kind operation } } }
+      edges { node { pidx status refunds { id amount state } auditLog { kind operation detail detailJson } } }
     }
   }
 `;
@@ -43,6 +43,11 @@ describe('the admin payments list', () => {
     const refunded = large.nodes.filter((node: any) => node.refunds.length === 1);
     expect(refunded).toHaveLength(10);
     for (const node of large.nodes) expect(node.auditLog.some((row: any) => row.kind === 'status_change')).toBe(true);
+    // detailJson is the detail as an object, not a string in a string.
+    for (const row of large.nodes.flatMap((node: any) => node.auditLog)) {
+      expect(row.detailJson).toEqual(row.detail === null ? null : JSON.parse(row.detail));
+      if (row.detail !== null) expect(typeof row.detailJson).toBe('object');
+    }
     // The status feed's timer may read once or twice meanwhile; an N+1 would add 2 per payment.
     expect(large.statements - small.statements).toBeLessThanOrEqual(2);
   });

@@ -1,4 +1,4 @@
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType('AuditEntry', {
@@ -59,4 +59,10 @@ export class AuditEntry {
       'parse it with JSON.parse. Null when there is nothing more to say.',
   })
   detail!: string | null;
+
+  @Field(() => JSONResolver, {
+    nullable: true,
+    description: 'The same specifics as `detail`, as a JSON object rather than a string to parse. Null when there is nothing more to say.',
+  })
+  detailJson!: unknown;
 }
