@@ -18,6 +18,7 @@ import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
 import { healthRouter } from './http/health.routes';
 import { accessLog } from './http/access-log';
+import { cors } from './http/cors';
 import { metricsRouter } from './http/metrics.route';
 import { RETURN_PATH, returnRouter } from './http/return.route';
 import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
@@ -182,12 +183,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     limits: config.graphql.limits,
     rateLimits: config.graphql.rateLimits,
     // The gateway's own pages (GraphiQL) are served from PUBLIC_URL; same-host is allowed anyway.
-    wsAllowedOrigins: [new URL(publicUrl).origin, ...config.graphql.wsAllowedOrigins],
+    // A storefront allowed to call /graphql over HTTP (CORS_ORIGINS) may subscribe too.
+    wsAllowedOrigins: [new URL(publicUrl).origin, ...config.corsOrigins, ...config.graphql.wsAllowedOrigins],
   });
 
   const app = express();
   app.disable('x-powered-by');
   app.use(accessLog(log, (req) => apiKeys.authenticate(req.headers.authorization).caller?.keyId));
+  // CORS before anything else answers on /graphql: preflights (which the GraphiQL router would
+  // otherwise answer with its own Allow list), and the 401/413/429 answers carry the headers too.
+  app.use(GRAPHQL_PATH, cors(config.corsOrigins));
   app.use(healthRouter(() => database.ping()));
   app.use(metricsRouter(metrics.registry, config.metricsToken));
   if (emulator) app.use(SANDBOX_PATH, emulator.router);

@@ -45,6 +45,11 @@ export interface Config {
    * (not allowed with KHALTI_ENV=production).
    */
   returnUrlOrigins: string[] | null;
+  /**
+   * CORS_ORIGINS: browser origins allowed to call /graphql (and open its WebSocket) from their
+   * pages. Never `*`. Empty: no CORS headers at all.
+   */
+  corsOrigins: string[];
   /** GET /khalti/return requests each client address may make a minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
   returnRateLimitPerMinute: number;
   reconcileIntervalMs: number;
@@ -147,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys: { admin, client, server, generated },
     merchantSecret,
     returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
+    corsOrigins: readCorsOrigins(env),
     returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
     metricsToken,
@@ -222,6 +228,15 @@ function readOriginList(env: Env, name: string, allowAny = true): string[] {
     }
     return url.origin;
   });
+}
+
+/** CORS_ORIGINS: listed origins only. `*` would let any web page spend the keys a storefront ships. */
+function readCorsOrigins(env: Env): string[] {
+  const name = 'CORS_ORIGINS';
+  if (blankToUndefined(env[name])?.split(',').some((entry) => entry.trim() === '*')) {
+    throw new ConfigError(name, 'must list origins such as https://shop.example.com; `*` is refused: a payments API must not be callable from any web page');
+  }
+  return readOriginList(env, name, false);
 }
 
 function readLogLevel(env: Env): LogLevel {
