@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { Config } from './config';
+import { DEFAULT_DATABASE_URL, type Config } from './config';
 import { openDatabase, type OpenDatabase } from './db/connection';
 import { AuditRepository } from './db/audit.repository';
 import { InitiationsRepository } from './db/initiations.repository';
@@ -15,7 +15,9 @@ import { ApiKeys } from './graphql/api-keys';
 import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
+import { trackRequests } from './http/drain';
 import { healthRouter } from './http/health.routes';
+import { listenAddress } from './http/listen-address';
 import { RETURN_PATH, returnRouter } from './http/return.route';
 import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
 import { consoleLog, type Log } from './logger';
@@ -49,8 +51,10 @@ export interface AppOptions {
 
 export interface App {
   server: Server;
-  /** Loopback URL of the listening gateway. */
+  /** A URL this machine reaches the listening gateway at (loopback when it listens on all interfaces). */
   url: string;
+  /** The address it really listens on, as the start-up line says it: `http://0.0.0.0:4000 (all interfaces)`. */
+  listeningOn: string;
   /** Where buyers' browsers reach the gateway. */
   publicUrl: string;
   /** The Khalti origin the client talks to. */
@@ -61,23 +65,32 @@ export interface App {
   emulator: Emulator | null;
   /** The SQLite database (for readiness checks, operators' tools and tests). */
   database: OpenDatabase;
+  /**
+   * Shutdown has begun: /readyz answers 503 from now on and responses ask clients to reconnect,
+   * while requests are still served (main.ts waits SHUTDOWN_DELAY_MS before close()).
+   */
+  beginShutdown(): void;
+  /** Begins shutdown, lets requests in flight finish (up to SHUTDOWN_GRACE_MS), then stops everything. */
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? consoleLog;
   const now = options.now ?? (() => new Date());
-  const database = openDatabase(config.database.url);
+  // Only the default ./data folder is created; any other folder named by DATABASE_URL must exist.
+  const database = openDatabase(config.database.url, { createFolder: config.database.url === DEFAULT_DATABASE_URL });
 
   // Listen first: with PORT=0 the URLs below depend on the port the system picked. Requests are
   // answered once the handler is attached, before this function returns.
   const server = createServer();
+  const drain = trackRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const address = server.address() as AddressInfo;
+  const { port } = address;
+  const { url, description: listeningOn } = listenAddress(address);
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
 
   const emulator =
@@ -161,7 +174,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(healthRouter(() => database.ping()));
+  let shuttingDown = false;
+  app.use(healthRouter({ shuttingDown: () => shuttingDown, databaseWritable: () => database.canWrite() }));
   if (emulator) app.use(SANDBOX_PATH, emulator.router);
   app.use(
     returnRouter(state, log, {
@@ -183,19 +197,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   feed.start();
 
   let closing: Promise<void> | null = null;
+  const beginShutdown = () => {
+    shuttingDown = true;
+    drain.begin();
+  };
   return {
     server,
     url,
+    listeningOn,
     publicUrl,
     khaltiBaseUrl,
     services,
     reconciler,
     emulator,
     database,
+    beginShutdown,
     close() {
       closing ??= (async () => {
+        beginShutdown();
         await reconciler.stop();
         feed.stop();
+        // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
+        if (!(await drain.closeAndWait(config.shutdown.graceMs))) {
+          log(`shutdown: ${drain.inFlight()} request(s) still in flight after SHUTDOWN_GRACE_MS (${config.shutdown.graceMs} ms); closing their connections`);
+        }
         await graphql.stop();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();
