@@ -76,10 +76,14 @@ describe('the gateway process', () => {
       PORT: '0',
       DATABASE_URL: `file:${join(dir, 'prod.sqlite')}`,
     });
-    expect(await gateway.exited).toBe(2);
-    expect(gateway.output().trim().split('\n')).toEqual([
-      'Configuration error: NODE_ENV: must be production when KHALTI_ENV=production (it is "development"); it turns off introspection and error details',
-    ]);
+    try {
+      expect(await gateway.exited).toBe(2);
+      expect(gateway.output().trim().split('\n')).toEqual([
+        'Configuration error: NODE_ENV: must be production when KHALTI_ENV=production (it is "development"); it turns off introspection and error details',
+      ]);
+    } finally {
+      gateway.child.kill('SIGKILL');
+    }
   });
 
   describe('a DATABASE_URL that cannot be the store stops start-up with one line naming it', () => {
@@ -106,12 +110,16 @@ describe('the gateway process', () => {
     ];
     it.each(cases)('%s', async (_what, url, message) => {
       const gateway = start({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url() });
-      expect(await gateway.exited).toBe(2);
-      const lines = gateway.output().trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^Configuration error: /);
-      expect(lines[0]!.slice('Configuration error: '.length)).toMatch(message);
-      expect(gateway.output()).not.toMatch(/\n\s+at /);
+      try {
+        expect(await gateway.exited).toBe(2);
+        const lines = gateway.output().trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^Configuration error: /);
+        expect(lines[0]!.slice('Configuration error: '.length)).toMatch(message);
+        expect(gateway.output()).not.toMatch(/\n\s+at /);
+      } finally {
+        gateway.child.kill('SIGKILL');
+      }
     });
   });
 
