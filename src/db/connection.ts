@@ -87,6 +87,10 @@ function setUp(sqlite: Database.Database, path: string): OpenDatabase {
 
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  // SQLite opens a file it may not write read-only without a word, and a migrated database needs
+  // no write at start-up: without this, the first payment would be the first to find out.
+  const writable = probeWrites(sqlite);
+  if (!writable.ok && writable.reason === 'read-only') throw Object.assign(new Error('the database is read-only'), { code: writable.code });
 
   // The probe has its own connection so that its short busy timeout never changes the main one's;
   // an in-memory database exists only on the main connection (and no other process can lock it).

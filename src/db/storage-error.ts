@@ -13,10 +13,16 @@ export class StorageConfigError extends Error {
   }
 }
 
-/** SQLite's result code (`SQLITE_READONLY_DBMOVED`, ...) when `error` is one of better-sqlite3's. */
+/**
+ * SQLite's result code (`SQLITE_READONLY_DBMOVED`, ...) when `error` is one of better-sqlite3's
+ * or wraps one as its cause (drizzle's migrator wraps them in "Failed to run the query").
+ */
 export function sqliteCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+  }
+  return undefined;
 }
 
 /**

@@ -3,10 +3,11 @@
  * configuration and storage errors, the address it really listens on, and a graceful shutdown
  * that turns /readyz to 503 and lets in-flight requests finish.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { openDatabase } from '../../src/db/connection';
 import { EMULATOR_KEY, startEmulator } from '../support/emulator';
 import { startGatedKhalti } from '../support/gated-khalti';
 import { spawnGateway as start, startGatewayProcess } from '../support/processes';
@@ -117,6 +118,47 @@ describe('the gateway process', () => {
         expect(lines[0]).toMatch(/^Configuration error: /);
         expect(lines[0]!.slice('Configuration error: '.length)).toMatch(message);
         expect(gateway.output()).not.toMatch(/\n\s+at /);
+      } finally {
+        gateway.child.kill('SIGKILL');
+      }
+    });
+  });
+
+  describe('a database file this user may not write or read stops start-up naming DATABASE_URL', () => {
+    // Root may write a chmod 444 file and read a chmod 000 one: as root, run the gateway as nobody.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    let folder: string;
+    beforeAll(() => {
+      folder = mkdtempSync(join(tmpdir(), 'khalti-graphql-perm-'));
+      chmodSync(folder, 0o777);
+    });
+    afterAll(() => {
+      chmodSync(join(folder, 'ro-folder'), 0o777);
+      rmSync(folder, { recursive: true, force: true });
+    });
+
+    /** A migrated database, as a previous run left it, then chmod'ed. */
+    const database = (name: string, mode: number, folderMode = 0o777): string => {
+      const sub = join(folder, name);
+      mkdirSync(sub, { mode: 0o777 });
+      chmodSync(sub, 0o777);
+      const file = join(sub, 'gw.sqlite');
+      openDatabase(`file:${file}`).close();
+      chmodSync(file, mode);
+      chmodSync(sub, folderMode);
+      return `file:${file}`;
+    };
+
+    it.each([
+      ['a read-only file', () => database('ro', 0o444), 'is read-only (the gateway must write the file and create the -wal and -shm files beside it)'],
+      ['a writable file in a read-only folder', () => database('ro-folder', 0o666, 0o555), 'is read-only (the gateway must write the file and create the -wal and -shm files beside it)'],
+      ['an unreadable file', () => database('unreadable', 0o000), 'cannot be opened (the gateway must read and write it and create files in its folder)'],
+    ])('%s', async (_what, make, message) => {
+      const url = make();
+      const gateway = start({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url }, as);
+      try {
+        expect(await gateway.exited).toBe(2);
+        expect(gateway.output().trim().split('\n')).toEqual([`Configuration error: DATABASE_URL: ${url} ${message}`]);
       } finally {
         gateway.child.kill('SIGKILL');
       }
