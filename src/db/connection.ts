@@ -16,8 +16,6 @@ export type Db = BetterSQLite3Database<typeof schema>;
 export interface OpenDatabase {
   db: Db;
   sqlite: Database.Database;
-  /** True when the database answers a trivial query. */
-  ping(): boolean;
   /** Whether the database accepts a write right now (readiness), waiting at most WRITE_PROBE_BUSY_TIMEOUT_MS. */
   canWrite(): WriteProbe;
   close(): void;
@@ -104,13 +102,6 @@ function setUp(sqlite: Database.Database, path: string): OpenDatabase {
   return {
     db,
     sqlite,
-    ping() {
-      try {
-        return sqlite.prepare('SELECT 1 AS ok').get() !== undefined;
-      } catch {
-        return false;
-      }
-    },
     canWrite() {
       try {
         return probeWrites(probeConnection());
