@@ -218,9 +218,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await reconciler.stop();
         feed.stop();
         // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
-        if (!(await drain.closeAndWait(config.shutdown.graceMs))) {
-          log(`shutdown: ${drain.inFlight()} request(s) still in flight after SHUTDOWN_GRACE_MS (${config.shutdown.graceMs} ms); closing their connections`);
-        }
+        const cut = await drain.closeAndWait(config.shutdown.graceMs);
+        if (cut > 0) log(`shutdown: ${cut} request(s) still in flight after SHUTDOWN_GRACE_MS (${config.shutdown.graceMs} ms); closing their connections`);
         await graphql.stop();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();

@@ -11,10 +11,10 @@ export interface HttpDrain {
   /** From now on every response says `Connection: close`. */
   begin(): void;
   /**
-   * Stops accepting connections and resolves true once no request is in flight, or false after
-   * graceMs, having closed the connections of the requests still running.
+   * Stops accepting connections and resolves once no request is in flight (0), or after graceMs
+   * with the number of requests still running, whose connections it then closed.
    */
-  closeAndWait(graceMs: number): Promise<boolean>;
+  closeAndWait(graceMs: number): Promise<number>;
 }
 
 export function trackRequests(server: Server): HttpDrain {
@@ -38,16 +38,17 @@ export function trackRequests(server: Server): HttpDrain {
       draining = true;
       if (server.listening) server.close();
       server.closeIdleConnections();
-      if (inFlight === 0) return true;
-      return new Promise<boolean>((resolve) => {
+      if (inFlight === 0) return 0;
+      return new Promise<number>((resolve) => {
         const timer = setTimeout(() => {
           // Past the grace: cut what is left, as the forced exit would.
+          const cut = inFlight;
           server.closeAllConnections();
-          resolve(false);
+          resolve(cut);
         }, graceMs);
         idle.push(() => {
           clearTimeout(timer);
-          resolve(true);
+          resolve(0);
         });
       });
     },
