@@ -16,7 +16,7 @@ import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
 import { trackRequests } from './http/drain';
-import { healthRouter } from './http/health.routes';
+import { healthRouter, reuseLockedAnswer } from './http/health.routes';
 import { listenAddress } from './http/listen-address';
 import { RETURN_PATH, returnRouter } from './http/return.route';
 import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
@@ -175,7 +175,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const app = express();
   app.disable('x-powered-by');
   let shuttingDown = false;
-  app.use(healthRouter({ shuttingDown: () => shuttingDown, databaseWritable: () => database.canWrite() }));
+  app.use(
+    healthRouter({
+      shuttingDown: () => shuttingDown,
+      databaseWritable: reuseLockedAnswer(() => database.canWrite(), () => now().getTime()),
+    }),
+  );
   if (emulator) app.use(SANDBOX_PATH, emulator.router);
   app.use(
     returnRouter(state, log, {

@@ -15,6 +15,24 @@ const DATABASE_MESSAGES: Record<Exclude<WriteProbe, { ok: true }>['reason'], str
 };
 
 /**
+ * While another connection holds the write lock each probe waits out WRITE_PROBE_BUSY_TIMEOUT_MS
+ * with the event loop held (SQLite is synchronous here), and /readyz is unauthenticated: a
+ * "locked" answer is reused for this long, so probes cost at most one such wait a second.
+ */
+export const LOCKED_ANSWER_REUSE_MS = 1000;
+
+/** Wraps a write probe so that a "locked" result is reused for LOCKED_ANSWER_REUSE_MS. */
+export function reuseLockedAnswer(probe: () => WriteProbe, now: () => number): () => WriteProbe {
+  let locked: { at: number; result: WriteProbe } | null = null;
+  return () => {
+    if (locked && now() - locked.at < LOCKED_ANSWER_REUSE_MS) return locked.result;
+    const result = probe();
+    locked = !result.ok && result.reason === 'locked' ? { at: now(), result } : null;
+    return result;
+  };
+}
+
+/**
  * /healthz: the process is up (liveness; stays 200 while shutting down, so nothing kills a
  * draining process). /readyz: this instance should get traffic: not shutting down, and the
  * database accepts writes. 503 bodies carry a stable `reason` and a sentence; never a path.

@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { startGateway, type TestGateway } from '../support/gateway';
 import { EMULATOR_KEY, startEmulator, type RunningEmulator } from '../support/emulator';
 import { startGatedKhalti, type GatedKhalti } from '../support/gated-khalti';
+import { LOCKED_ANSWER_REUSE_MS } from '../../src/http/health.routes';
 
 async function get(gateway: TestGateway, path: string): Promise<{ status: number; body: any; connection?: string }> {
   const response = await request(`${gateway.app.url}${path}`);
@@ -28,8 +29,10 @@ describe('readiness', () => {
 
   describe('the database', () => {
     let gateway: TestGateway;
+    // The gateway's clock, moved by hand: a "locked" answer is reused for a second.
+    let clock = Date.parse('2026-01-01T00:00:00Z');
     beforeAll(async () => {
-      gateway = await startGateway();
+      gateway = await startGateway({}, { now: () => new Date(clock) });
     });
     afterAll(() => gateway.close());
 
@@ -54,6 +57,9 @@ describe('readiness', () => {
         other.exec('ROLLBACK');
         other.close();
       }
+      // Within the second the locked answer is reused (no second wait for the lock); then probed again.
+      expect(await get(gateway, '/readyz')).toMatchObject({ status: 503, body: { reason: 'database_locked' } });
+      clock += LOCKED_ANSWER_REUSE_MS;
       expect(await get(gateway, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
     });
   });
