@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { DestinationStream } from 'pino';
-import type { Config } from './config';
+import { DEFAULT_DATABASE_URL, type Config } from './config';
 import { openDatabase, type OpenDatabase } from './db/connection';
 import { AuditRepository } from './db/audit.repository';
 import { InitiationsRepository } from './db/initiations.repository';
@@ -16,10 +16,12 @@ import { ApiKeys } from './graphql/api-keys';
 import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
-import { healthRouter } from './http/health.routes';
 import { accessLog } from './http/access-log';
 import { cors } from './http/cors';
 import { metricsRouter } from './http/metrics.route';
+import { trackRequests } from './http/drain';
+import { healthRouter, reuseLockedAnswer } from './http/health.routes';
+import { listenAddress } from './http/listen-address';
 import { RETURN_PATH, returnRouter } from './http/return.route';
 import { KhaltiClient, type KhaltiClientOptions } from './khalti/khalti.client';
 import { jsonLog, type Log } from './logger';
@@ -59,8 +61,10 @@ export interface AppOptions {
 
 export interface App {
   server: Server;
-  /** Loopback URL of the listening gateway. */
+  /** A URL this machine reaches the listening gateway at (loopback when it listens on all interfaces). */
   url: string;
+  /** The address it really listens on, as the start-up line says it: `http://0.0.0.0:4000 (all interfaces)`. */
+  listeningOn: string;
   /** Where buyers' browsers reach the gateway. */
   publicUrl: string;
   /** The Khalti origin the client talks to. */
@@ -73,23 +77,32 @@ export interface App {
   database: OpenDatabase;
   /** This app's own Prometheus registry and metrics (served at /metrics). */
   metrics: GatewayMetrics;
+  /**
+   * Shutdown has begun: /readyz answers 503 from now on and responses ask clients to reconnect,
+   * while requests are still served (main.ts waits SHUTDOWN_DELAY_MS before close()).
+   */
+  beginShutdown(): void;
+  /** Begins shutdown, lets requests in flight finish (up to SHUTDOWN_GRACE_MS), then stops everything. */
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? jsonLog({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const now = options.now ?? (() => new Date());
-  const database = openDatabase(config.database.url);
+  // Only the default ./data folder is created; any other folder named by DATABASE_URL must exist.
+  const database = openDatabase(config.database.url, { createFolder: config.database.url === DEFAULT_DATABASE_URL });
 
   // Listen first: with PORT=0 the URLs below depend on the port the system picked. Requests are
   // answered once the handler is attached, before this function returns.
   const server = createServer();
+  const drain = trackRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const address = server.address() as AddressInfo;
+  const { port } = address;
+  const { url, description: listeningOn } = listenAddress(address);
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
 
   const emulator =
@@ -193,7 +206,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // CORS before anything else answers on /graphql: preflights (which the GraphiQL router would
   // otherwise answer with its own Allow list), and the 401/413/429 answers carry the headers too.
   app.use(GRAPHQL_PATH, cors(config.corsOrigins));
-  app.use(healthRouter(() => database.ping()));
+  let shuttingDown = false;
+  app.use(
+    healthRouter({
+      shuttingDown: () => shuttingDown,
+      databaseWritable: reuseLockedAnswer(() => database.canWrite(), () => now().getTime()),
+    }),
+  );
   app.use(metricsRouter(metrics.registry, config.metricsToken));
   if (emulator) app.use(SANDBOX_PATH, emulator.router);
   app.use(
@@ -216,9 +235,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   feed.start();
 
   let closing: Promise<void> | null = null;
+  const beginShutdown = () => {
+    shuttingDown = true;
+    drain.begin();
+  };
   return {
     server,
     url,
+    listeningOn,
     publicUrl,
     khaltiBaseUrl,
     services,
@@ -226,10 +250,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     emulator,
     database,
     metrics,
+    beginShutdown,
     close() {
       closing ??= (async () => {
+        beginShutdown();
         await reconciler.stop();
         feed.stop();
+        // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
+        const cut = await drain.closeAndWait(config.shutdown.graceMs);
+        if (cut > 0) log(`shutdown: ${cut} request(s) still in flight after SHUTDOWN_GRACE_MS (${config.shutdown.graceMs} ms); closing their connections`);
         await graphql.stop();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();

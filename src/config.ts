@@ -13,7 +13,10 @@ export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
 
 export interface Config {
   port: number;
-  /** Interface to listen on (HOST); all interfaces by default. */
+  /**
+   * Interface to listen on (HOST): 127.0.0.1 in embedded mode (its emulator's test controls are
+   * unauthenticated), all interfaces otherwise.
+   */
   host: string;
   /** Origin at which buyers' browsers reach the gateway. Undefined: derived from the bound port. */
   publicUrl?: string;
@@ -57,6 +60,15 @@ export interface Config {
   metricsToken?: string;
   /** LOG_LEVEL: lines below it are dropped (default info). */
   logLevel: LogLevel;
+  shutdown: {
+    /**
+     * SHUTDOWN_DELAY_MS: after SIGTERM/SIGINT, how long new requests are still served while
+     * /readyz answers 503, so load balancers stop sending before the listener closes.
+     */
+    delayMs: number;
+    /** SHUTDOWN_GRACE_MS: how long requests in flight then get to finish before they are cut. */
+    graceMs: number;
+  };
   production: boolean;
   graphql: {
     /** `__schema` / `__type` answered (GRAPHQL_INTROSPECTION; default: not in production). */
@@ -132,23 +144,39 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
   }
   if (metricsToken !== undefined && /\s/.test(metricsToken)) throw new ConfigError('METRICS_TOKEN', 'must not contain whitespace');
+  const publicUrl = readUrl(env, 'PUBLIC_URL');
+  const databaseUrl = readDatabaseUrl(env);
   const returnUrlOrigins = readOriginList(env, 'RETURN_URL_ORIGINS', false);
-  if (khaltiEnv === 'production' && returnUrlOrigins.length === 0) {
-    throw new ConfigError('RETURN_URL_ORIGINS', 'is required when KHALTI_ENV=production (the origins a returnUrl may point to)');
+  // Production refuses what is only safe on a developer's machine (DESIGN section 2).
+  if (khaltiEnv === 'production') {
+    if (!production) {
+      const got = blankToUndefined(env.NODE_ENV) ? `it is "${env.NODE_ENV!.trim()}"` : 'it is not set';
+      throw new ConfigError('NODE_ENV', `must be production when KHALTI_ENV=production (${got}); it turns off introspection and error details`);
+    }
+    if (!publicUrl?.startsWith('https://')) {
+      throw new ConfigError('PUBLIC_URL', 'must be an https URL when KHALTI_ENV=production (where buyers\' browsers reach the gateway)');
+    }
+    if (returnUrlOrigins.length === 0) {
+      throw new ConfigError('RETURN_URL_ORIGINS', 'is required when KHALTI_ENV=production (the origins a returnUrl may point to)');
+    }
+    if (databaseUrl === ':memory:') {
+      throw new ConfigError('DATABASE_URL', 'must be a file (file:PATH) when KHALTI_ENV=production; :memory: loses every payment at restart');
+    }
   }
+  const timeoutMs = readInt(env, 'KHALTI_TIMEOUT_MS', 15000, 500, 120000);
 
   return {
     port,
-    host: blankToUndefined(env.HOST) ?? '0.0.0.0',
-    publicUrl: readUrl(env, 'PUBLIC_URL'),
+    host: blankToUndefined(env.HOST) ?? (embedded ? '127.0.0.1' : '0.0.0.0'),
+    publicUrl,
     khalti: {
       env: khaltiEnv,
       baseUrl,
       secretKey: secretKey ?? EMULATOR_DEFAULT_SECRET_KEY,
       publicKey: blankToUndefined(env.KHALTI_PUBLIC_KEY) ?? (embedded ? EMULATOR_DEFAULT_PUBLIC_KEY : undefined),
-      timeoutMs: readInt(env, 'KHALTI_TIMEOUT_MS', 15000, 500, 120000),
+      timeoutMs,
     },
-    database: { url: readDatabaseUrl(env) },
+    database: { url: databaseUrl },
     apiKeys: { admin, client, server, generated },
     merchantSecret,
     returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
@@ -157,6 +185,12 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
     metricsToken,
     logLevel: readLogLevel(env),
+    shutdown: {
+      // Embedded mode has no load balancer to wait for; a developer's Ctrl-C stops at once.
+      delayMs: readInt(env, 'SHUTDOWN_DELAY_MS', embedded ? 0 : 5000, 0, 600_000),
+      // A request may be waiting on one Khalti call (KHALTI_TIMEOUT_MS) and then write its outcome.
+      graceMs: readInt(env, 'SHUTDOWN_GRACE_MS', timeoutMs + 5000, 0, 600_000),
+    },
     production,
     graphql: {
       introspection: readBoolean(env, 'GRAPHQL_INTROSPECTION', !production),

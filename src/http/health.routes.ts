@@ -1,7 +1,43 @@
 import { Router } from 'express';
+import type { WriteProbe } from '../db/connection';
 
-/** /healthz: the process is up. /readyz: the database answers. */
-export function healthRouter(databaseAnswers: () => boolean): Router {
+export interface Readiness {
+  /** True once shutdown has begun: load balancers must stop sending new requests. */
+  shuttingDown(): boolean;
+  /** Whether the database accepts a write now (a short probe; see WRITE_PROBE_BUSY_TIMEOUT_MS). */
+  databaseWritable(): WriteProbe;
+}
+
+const DATABASE_MESSAGES: Record<Exclude<WriteProbe, { ok: true }>['reason'], string> = {
+  locked: 'another connection holds the database write lock',
+  'read-only': 'the database is read-only',
+  unavailable: 'the database does not accept writes',
+};
+
+/**
+ * While another connection holds the write lock each probe waits out WRITE_PROBE_BUSY_TIMEOUT_MS
+ * with the event loop held (SQLite is synchronous here), and /readyz is unauthenticated: a
+ * "locked" answer is reused for this long, so probes cost at most one such wait a second.
+ */
+export const LOCKED_ANSWER_REUSE_MS = 1000;
+
+/** Wraps a write probe so that a "locked" result is reused for LOCKED_ANSWER_REUSE_MS. */
+export function reuseLockedAnswer(probe: () => WriteProbe, now: () => number): () => WriteProbe {
+  let locked: { at: number; result: WriteProbe } | null = null;
+  return () => {
+    if (locked && now() - locked.at < LOCKED_ANSWER_REUSE_MS) return locked.result;
+    const result = probe();
+    locked = !result.ok && result.reason === 'locked' ? { at: now(), result } : null;
+    return result;
+  };
+}
+
+/**
+ * /healthz: the process is up (liveness; stays 200 while shutting down, so nothing kills a
+ * draining process). /readyz: this instance should get traffic: not shutting down, and the
+ * database accepts writes. 503 bodies carry a stable `reason` and a sentence; never a path.
+ */
+export function healthRouter(readiness: Readiness): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -9,8 +45,18 @@ export function healthRouter(databaseAnswers: () => boolean): Router {
   });
   router.get('/readyz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    if (databaseAnswers()) res.json({ status: 'ready' });
-    else res.status(503).json({ status: 'unavailable', reason: 'database' });
+    if (readiness.shuttingDown()) {
+      res.status(503).json({ status: 'unavailable', reason: 'shutting_down', message: 'the gateway is shutting down; requests in flight are finishing' });
+      return;
+    }
+    const probe = readiness.databaseWritable();
+    if (probe.ok) {
+      res.json({ status: 'ready' });
+      return;
+    }
+    const reason = `database_${probe.reason.replace('-', '_')}`;
+    const message = probe.code ? `${DATABASE_MESSAGES[probe.reason]} (${probe.code})` : DATABASE_MESSAGES[probe.reason];
+    res.status(503).json({ status: 'unavailable', reason, message });
   });
   return router;
 }

@@ -23,8 +23,9 @@ export interface GatewayProcess {
   kill9(): Promise<void>;
 }
 
-export function spawnGateway(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'development', ...env } });
+/** `as`: run as another user (root can drop to one, so a chmod'ed file really is read-only to the gateway). */
+export function spawnGateway(env: Record<string, string>, as?: { uid: number; gid: number }): GatewayProcess {
+  const child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'development', ...env }, ...as });
   let output = '';
   const listeners: (() => void)[] = [];
   const collect = (chunk: Buffer) => {

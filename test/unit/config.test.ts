@@ -3,6 +3,15 @@ import { EMULATOR_DEFAULT_SECRET_KEY } from '../../src/sandbox/emulator.defaults
 
 const ADMIN = 'admin-key-0123456789abcdef';
 const CLIENT = 'client-key-0123456789abcdef';
+/** Everything KHALTI_ENV=production requires, so a test can take one thing away. */
+const PRODUCTION = {
+  KHALTI_ENV: 'production',
+  NODE_ENV: 'production',
+  KHALTI_SECRET_KEY: 'live_secret_key_x',
+  GATEWAY_ADMIN_KEYS: ADMIN,
+  PUBLIC_URL: 'https://pay.shop.example.com',
+  RETURN_URL_ORIGINS: 'https://shop.example.com',
+};
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -36,7 +45,7 @@ describe('loadConfig', () => {
   });
 
   it('uses configured keys and the origin the environment implies', () => {
-    const config = loadConfig({ KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ` ${CLIENT} ,`, RETURN_URL_ORIGINS: 'https://shop.example.com' });
+    const config = loadConfig({ ...PRODUCTION, GATEWAY_CLIENT_KEYS: ` ${CLIENT} ,` });
     expect(config.khalti.baseUrl).toBe('https://khalti.com');
     expect(config.apiKeys).toEqual({ admin: [ADMIN], client: [CLIENT], server: [], generated: false });
   });
@@ -166,7 +175,7 @@ describe('loadConfig: roles, merchant secret and return-URL origins', () => {
   });
 
   it('requires RETURN_URL_ORIGINS in production, as origins without `*`', () => {
-    const production = { KHALTI_ENV: 'production', KHALTI_SECRET_KEY: 'live_secret_key_x', GATEWAY_ADMIN_KEYS: ADMIN };
+    const production = { ...PRODUCTION, RETURN_URL_ORIGINS: '' };
     expect(configError(production).variable).toBe('RETURN_URL_ORIGINS');
     expect(configError({ ...production, RETURN_URL_ORIGINS: '*' }).variable).toBe('RETURN_URL_ORIGINS');
     expect(configError({ RETURN_URL_ORIGINS: 'https://shop.example.com/path' }).variable).toBe('RETURN_URL_ORIGINS');
@@ -175,5 +184,55 @@ describe('loadConfig: roles, merchant secret and return-URL origins', () => {
       'https://m.shop.example.com:8443',
     ]);
     expect(loadConfig({}).returnUrlOrigins).toBeNull();
+  });
+});
+
+describe('loadConfig: production refuses unsafe settings', () => {
+  it('starts with everything production needs', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.production).toBe(true);
+    expect(config.publicUrl).toBe('https://pay.shop.example.com');
+    expect(config.database.url).toBe('file:./data/khalti-graphql.sqlite');
+  });
+
+  it.each([
+    ['NODE_ENV unset', { NODE_ENV: undefined }, 'NODE_ENV'],
+    ['NODE_ENV=development', { NODE_ENV: 'development' }, 'NODE_ENV'],
+    ['no PUBLIC_URL', { PUBLIC_URL: undefined }, 'PUBLIC_URL'],
+    ['an http PUBLIC_URL', { PUBLIC_URL: 'http://pay.shop.example.com' }, 'PUBLIC_URL'],
+    ['no RETURN_URL_ORIGINS', { RETURN_URL_ORIGINS: undefined }, 'RETURN_URL_ORIGINS'],
+    ['an in-memory database', { DATABASE_URL: ':memory:' }, 'DATABASE_URL'],
+  ])('stops on %s, naming the variable in one line', (_what, change, variable) => {
+    const error = configError({ ...PRODUCTION, ...change } as Record<string, string>);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).toContain('KHALTI_ENV=production');
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('allows each of those outside production', () => {
+    for (const env of ['embedded', 'sandbox']) {
+      const config = loadConfig({ ...PRODUCTION, KHALTI_ENV: env, NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:4000', RETURN_URL_ORIGINS: '', DATABASE_URL: ':memory:' });
+      expect([config.khalti.env, config.database.url]).toEqual([env, ':memory:']);
+    }
+  });
+});
+
+describe('loadConfig: HOST and shutdown timing', () => {
+  it('listens on 127.0.0.1 in embedded mode and on all interfaces otherwise, unless HOST says', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ KHALTI_ENV: 'sandbox', KHALTI_SECRET_KEY: 'k', GATEWAY_ADMIN_KEYS: ADMIN }).host).toBe('0.0.0.0');
+    expect(loadConfig(PRODUCTION).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...PRODUCTION, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+
+  it('waits for load balancers outside embedded mode and gives requests the Khalti timeout plus 5 s', () => {
+    expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, graceMs: 20000 });
+    expect(loadConfig(PRODUCTION).shutdown).toEqual({ delayMs: 5000, graceMs: 20000 });
+    expect(loadConfig({ KHALTI_TIMEOUT_MS: '30000' }).shutdown.graceMs).toBe(35000);
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '15000', SHUTDOWN_GRACE_MS: '0' }).shutdown).toEqual({ delayMs: 15000, graceMs: 0 });
+    expect(configError({ SHUTDOWN_DELAY_MS: 'soon' }).variable).toBe('SHUTDOWN_DELAY_MS');
+    expect(configError({ SHUTDOWN_GRACE_MS: '-1' }).variable).toBe('SHUTDOWN_GRACE_MS');
   });
 });
