@@ -416,7 +416,10 @@ describe('GraphQL Int range, end to end', () => {
           const result = await gateway.gql(REFUND, { input: { pidx, amount } }, ADMIN_KEY);
           expect(result.errors).toBeUndefined();
           const payload = result.data.refund;
-          if (refunded + amount > INT_MAX) {
+          if (refunded === INT_MAX) {
+            // Nothing left at all: the payment is not refundable any more (whatever the amount).
+            expect(payload.userErrors).toEqual([expect.objectContaining({ code: 'NOT_REFUNDABLE', field: ['input', 'pidx'] })]);
+          } else if (refunded + amount > INT_MAX) {
             expect(payload.userErrors).toEqual([expect.objectContaining({ code: 'REFUND_EXCEEDS_BALANCE', field: ['input', 'amount'] })]);
           } else {
             expect(payload.refund).toMatchObject({ state: 'SUCCEEDED', amount });
