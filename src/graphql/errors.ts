@@ -2,7 +2,6 @@
  * Top-level errors and their `extensions.code` (DESIGN section 3). Anything we did not mean to
  * show is masked to INTERNAL_SERVER_ERROR with an id that also appears in the log line.
  */
-import { ERROR_CODES, type ErrorCode } from './error-codes';
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -16,6 +15,7 @@ import {
   KhaltiUnavailableError,
   KhaltiValidationError,
 } from '../khalti/khalti.errors';
+import { ERROR_CODES, type ErrorCode } from './error-codes';
 
 export type { ErrorCode } from './error-codes';
 

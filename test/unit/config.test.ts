@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { configError } from '../support/config-error';
 import { EMULATOR_DEFAULT_SECRET_KEY } from '../../src/sandbox/emulator.defaults';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -13,15 +14,6 @@ const PRODUCTION = {
   RETURN_URL_ORIGINS: 'https://shop.example.com',
 };
 
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('runs embedded with nothing set: default port, SQLite file, emulator key, generated keys', () => {
