@@ -105,10 +105,13 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
       onOperation: (_ctx, _id, _payload, _args, result) => (options.metrics && isAsyncIterable(result) ? counted(result, options.metrics) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors?.length) return undefined;
-        const errors = result.errors.map(asRequestError).map((error) => formatError(error.toJSON(), error));
-        return { ...result, errors };
+      // Each event carries the subscription's estimated cost (extensions.cost), as HTTP responses do.
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const cost = guard.preparedCostExtension(args.contextValue);
+        const errors = result.errors?.length ? result.errors.map(asRequestError).map((error) => formatError(error.toJSON(), error)) : undefined;
+        if (!errors && !cost) return undefined;
+        const { errors: _raw, ...rest } = result;
+        return { ...rest, ...(errors ? { errors } : {}), ...(cost ? { extensions: { ...result.extensions, ...cost } } : {}) };
       },
     },
     wsServer,
@@ -152,6 +155,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
+      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller),
       guard.httpPrecheck(formatError),
       httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {
