@@ -23,6 +23,10 @@ const config: CodegenConfig = {
       presetConfig: {
         // The example operations use no fragments.
         fragmentMasking: false,
+        // persisted-documents.json beside the output: sha256 of each operation's text -> the text,
+        // the manifest TRUSTED_DOCUMENTS reads; each generated document also carries its hash in
+        // `__meta__.hash`, so a client can send `extensions.persistedQuery.sha256Hash` instead.
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
       },
       config: {
         scalars: {

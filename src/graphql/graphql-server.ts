@@ -22,6 +22,7 @@ import { httpAuthentication } from './http-auth';
 import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/operation-guard';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits/query-limits';
 import { stripSuggestions } from './limits/suggestions';
+import type { TrustedDocuments } from './limits/trusted-documents';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -46,6 +47,8 @@ export interface GraphqlServerOptions {
   introspection?: boolean;
   limits?: QueryLimits;
   rateLimits?: RateLimits;
+  /** TRUSTED_DOCUMENTS: the only documents client keys may run, over HTTP and WebSocket. */
+  trustedDocuments?: TrustedDocuments | null;
   /**
    * Browser origins allowed to open the WebSocket, besides the host the request was addressed to.
    * `*` allows any. A handshake without an Origin header (not a browser) is always allowed.
@@ -64,6 +67,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     limits: options.limits ?? DEFAULT_QUERY_LIMITS,
     introspection,
     rateLimiter: new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
+    trustedDocuments: options.trustedDocuments ?? null,
   });
   const formatError = gatewayErrorFormatter(createErrorFormatter(log), production);
 
@@ -156,6 +160,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
       guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller),
+      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => apiKeys.authenticate(authorization).caller?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {

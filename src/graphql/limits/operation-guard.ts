@@ -35,6 +35,7 @@ import type { GatewayContext } from '../context';
 import { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, rateLimitHeaderValues } from '../rate-limit/rate-limit-headers';
 import { rateClassesOf, rateLimitedError, type RateClass, type RateLimiter } from '../rate-limit/rate-limiter';
 import { noIntrospectionRule } from './introspection';
+import type { TrustedDocuments } from './trusted-documents';
 import {
   costLimitError,
   countTokens,
@@ -53,6 +54,8 @@ export interface OperationGuardOptions {
   /** False: `__schema` / `__type` are refused (GRAPHQL_INTROSPECTION; off in production by default). */
   introspection: boolean;
   rateLimiter: RateLimiter;
+  /** TRUSTED_DOCUMENTS; null: any document. Over HTTP its own middleware applies it; prepare() here. */
+  trustedDocuments?: TrustedDocuments | null;
 }
 
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -61,6 +64,8 @@ export interface OperationRequest {
   query: unknown;
   operationName?: unknown;
   variables?: unknown;
+  extensions?: unknown;
+  documentId?: unknown;
 }
 
 /** What graphql-js reports without a code (syntax, validation) is the caller's to fix. */
@@ -161,11 +166,17 @@ export class OperationGuard {
 
   /** Steps 1-4 for graphql-ws's onSubscribe: execution arguments, or the errors to send instead. */
   prepare(request: OperationRequest, contextValue: GatewayContext): ExecutionArgs | GraphQLError[] {
-    const { schema } = this.options;
-    if (typeof request.query !== 'string' || !request.query.trim()) {
+    const { schema, trustedDocuments } = this.options;
+    let query = request.query;
+    if (trustedDocuments) {
+      const resolved = trustedDocuments.resolve(request, contextValue.auth.caller?.role ?? null);
+      if ('error' in resolved) return [resolved.error];
+      query = resolved.query;
+    }
+    if (typeof query !== 'string' || !query.trim()) {
       return [limitError('Send the operation as a non-empty query string.')];
     }
-    const parsed = this.parse(request.query);
+    const parsed = this.parse(query);
     if (!parsed.document) return parsed.errors;
     const document = parsed.document;
     const validationErrors = validate(schema, document, [...specifiedRules, ...this.validationRules]);

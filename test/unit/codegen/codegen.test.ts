@@ -65,7 +65,7 @@ describe(codegenOutputDir, () => {
     });
     const expected = JSON.parse(stdout) as { filename: string; content: string }[];
     expect(expected.map((f) => f.filename).sort()).toEqual(
-      ['gql.ts', 'graphql.ts', 'index.ts'].map((name) => `${codegenOutputDir}${name}`),
+      ['gql.ts', 'graphql.ts', 'index.ts', 'persisted-documents.json'].map((name) => `${codegenOutputDir}${name}`),
     );
 
     const problems: string[] = [];
