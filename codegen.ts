@@ -40,6 +40,10 @@ const config: CodegenConfig = {
         useTypeImports: true,
         // Enums as string unions: no runtime enum objects, so the output has no side effects.
         enumsAsTypes: true,
+        // Relative imports with `.js` (`./graphql.js`): required by ESM consumers (`module` and
+        // `moduleResolution` NodeNext in a `"type": "module"` package) and resolved just the same
+        // by CommonJS ones; codegen.test.ts type-checks the output under both.
+        emitLegacyCommonJSImports: false,
       },
     },
   },
