@@ -9,9 +9,16 @@
  *   4. once the operation and variables are known: its estimated cost (GRAPHQL_MAX_COST), then the
  *      caller's rate limits (one token per top-level field, rate-limit/rate-limiter.ts).
  *
+ * Before 1, with TRUSTED_DOCUMENTS set, a document named by hash is replaced by its text and a
+ * client key's document that is not trusted is refused (trusted-documents.ts).
+ *
  * HTTP: Apollo parses (with maxTokens) and validates (with validationRules); an Express middleware
  * runs 1-2 on the request first, and an Apollo plugin runs 4 in didResolveOperation. WebSocket:
  * graphql-ws's onSubscribe calls prepare(), which runs 1-4 itself.
+ *
+ * What the guard finds is told to the client: the estimated cost and GRAPHQL_MAX_COST in each
+ * response's `extensions.cost` (each event's, over WebSocket), and over HTTP the key's buckets in
+ * RateLimit-Policy / RateLimit headers (rate-limit/rate-limit-headers.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
