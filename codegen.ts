@@ -23,6 +23,10 @@ const config: CodegenConfig = {
       presetConfig: {
         // The example operations use no fragments.
         fragmentMasking: false,
+        // persisted-documents.json beside the output: sha256 of each operation's text -> the text,
+        // the manifest TRUSTED_DOCUMENTS reads; each generated document also carries its hash in
+        // `__meta__.hash`, so a client can send `extensions.persistedQuery.sha256Hash` instead.
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
       },
       config: {
         scalars: {
@@ -38,6 +42,10 @@ const config: CodegenConfig = {
         useTypeImports: true,
         // Enums as string unions: no runtime enum objects, so the output has no side effects.
         enumsAsTypes: true,
+        // Relative imports with `.js` (`./graphql.js`): required by ESM consumers (`module` and
+        // `moduleResolution` NodeNext in a `"type": "module"` package) and resolved just the same
+        // by CommonJS ones; codegen.test.ts type-checks the output under both.
+        emitLegacyCommonJSImports: false,
       },
     },
   },

@@ -195,6 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     introspection: config.graphql.introspection,
     limits: config.graphql.limits,
     rateLimits: config.graphql.rateLimits,
+    trustedDocuments: config.graphql.trustedDocuments,
     // The gateway's own pages (GraphiQL) are served from PUBLIC_URL; same-host is allowed anyway.
     // A storefront allowed to call /graphql over HTTP (CORS_ORIGINS) may subscribe too.
     wsAllowedOrigins: [new URL(publicUrl).origin, ...config.corsOrigins, ...config.graphql.wsAllowedOrigins],

@@ -7,6 +7,7 @@ import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sand
 import { KHALTI_ORIGINS } from './khalti/khalti.origins';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './graphql/rate-limit/rate-limiter';
+import { TrustedDocuments } from './graphql/limits/trusted-documents';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
 export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
@@ -80,6 +81,8 @@ export interface Config {
      * (PUBLIC_URL's origin and the host the request was addressed to); `*` allows any.
      */
     wsAllowedOrigins: string[];
+    /** TRUSTED_DOCUMENTS: the only documents client keys may run (a persisted-documents manifest); null: any. */
+    trustedDocuments: TrustedDocuments | null;
   };
 }
 
@@ -207,6 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
         refundPerMinute: readInt(env, 'RATE_LIMIT_REFUND_PER_MINUTE', DEFAULT_RATE_LIMITS.refundPerMinute, 0, 1_000_000),
       },
       wsAllowedOrigins: readOriginList(env, 'WS_ALLOWED_ORIGINS'),
+      trustedDocuments: env.TRUSTED_DOCUMENTS?.trim() ? TrustedDocuments.load(env.TRUSTED_DOCUMENTS.trim(), (message) => new ConfigError('TRUSTED_DOCUMENTS', message)) : null,
     },
   };
 }

@@ -22,6 +22,7 @@ import { httpAuthentication } from './http-auth';
 import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/operation-guard';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits/query-limits';
 import { stripSuggestions } from './limits/suggestions';
+import type { TrustedDocuments } from './limits/trusted-documents';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -46,6 +47,8 @@ export interface GraphqlServerOptions {
   introspection?: boolean;
   limits?: QueryLimits;
   rateLimits?: RateLimits;
+  /** TRUSTED_DOCUMENTS: the only documents client keys may run, over HTTP and WebSocket. */
+  trustedDocuments?: TrustedDocuments | null;
   /**
    * Browser origins allowed to open the WebSocket, besides the host the request was addressed to.
    * `*` allows any. A handshake without an Origin header (not a browser) is always allowed.
@@ -64,6 +67,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     limits: options.limits ?? DEFAULT_QUERY_LIMITS,
     introspection,
     rateLimiter: new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
+    trustedDocuments: options.trustedDocuments ?? null,
   });
   const formatError = gatewayErrorFormatter(createErrorFormatter(log), production);
 
@@ -105,10 +109,13 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
       onOperation: (_ctx, _id, _payload, _args, result) => (options.metrics && isAsyncIterable(result) ? counted(result, options.metrics) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors?.length) return undefined;
-        const errors = result.errors.map(asRequestError).map((error) => formatError(error.toJSON(), error));
-        return { ...result, errors };
+      // Each event carries the subscription's estimated cost (extensions.cost), as HTTP responses do.
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const cost = guard.preparedCostExtension(args.contextValue);
+        const errors = result.errors?.length ? result.errors.map(asRequestError).map((error) => formatError(error.toJSON(), error)) : undefined;
+        if (!errors && !cost) return undefined;
+        const { errors: _raw, ...rest } = result;
+        return { ...rest, ...(errors ? { errors } : {}), ...(cost ? { extensions: { ...result.extensions, ...cost } } : {}) };
       },
     },
     wsServer,
@@ -152,6 +159,8 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
+      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller),
+      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => apiKeys.authenticate(authorization).caller?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {

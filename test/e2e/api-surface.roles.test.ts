@@ -62,7 +62,7 @@ describe('roles and the HTTP surface', () => {
         expect([authorization, answer.status]).toEqual([authorization, 200]);
         expect(answer.body.data.__schema.queryType).toEqual({ name: 'Query' });
       }
-      expect((await post(gateway, { query: '{ __typename }' })).body).toEqual({ data: { __typename: 'Query' } });
+      expect((await post(gateway, { query: '{ __typename }' })).body).toEqual({ data: { __typename: 'Query' }, extensions: { cost: { estimated: 0, limit: 5000 } } });
     });
 
     it('does not let introspection carry anything else in without a key', async () => {

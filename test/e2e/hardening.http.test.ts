@@ -133,7 +133,7 @@ describe('hardening: HTTP', () => {
         watch.restore();
       }
       const shallow = await post(tight, { query: '{ checkoutConfig { environment } }' });
-      expect(shallow.json).toEqual({ data: { checkoutConfig: { environment: 'embedded' } } });
+      expect(shallow.json).toEqual({ data: { checkoutConfig: { environment: 'embedded' } }, extensions: { cost: { estimated: 2, limit: 5000 } } });
     });
 
     it('refuses an operation over the cost limit, reading first from the variables, without running it', async () => {
@@ -225,7 +225,7 @@ describe('hardening: HTTP', () => {
     it('serves a GET query that carries apollo-require-preflight, and never a GET mutation', async () => {
       const headers = { accept: 'application/json', authorization: `Bearer ${CLIENT_KEY}`, 'apollo-require-preflight': 'true' };
       const query = await raw(gateway, `/graphql?${new URLSearchParams({ query: '{ checkoutConfig { environment } }' })}`, { headers });
-      expect(query.json).toEqual({ data: { checkoutConfig: { environment: 'embedded' } } });
+      expect(query.json).toEqual({ data: { checkoutConfig: { environment: 'embedded' } }, extensions: { cost: { estimated: 2, limit: 5000 } } });
       const watch = watchResolvers(gateway);
       try {
         const mutation = await raw(gateway, `/graphql?${new URLSearchParams({ query: 'mutation { verifyPayment(pidx: "x") { pidx } }' })}`, { headers });

@@ -239,6 +239,8 @@ async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
             payment: { paid: true, status: 'COMPLETED', totalAmount: AMOUNT, refundedAmount: 0 },
           },
         },
+        // GraphiQL shows the whole event, the subscription's estimated cost included.
+        extensions: { cost: { estimated: expect.any(Number), limit: 5000 } },
       });
       // Still subscribed: later changes (the refund) arrive in the same tab.
       expect(await watcher.page.locator('.graphiql-execute-button[aria-label^="Stop"]').count()).toBe(1);
@@ -266,6 +268,7 @@ async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
             userErrors: [],
           },
         },
+        extensions: { cost: { estimated: expect.any(Number), limit: 5000 } },
       });
       await main.screenshot(SHOTS.refund);
     });

@@ -96,6 +96,7 @@ describe('loadConfig', () => {
         limits: { maxTokens: 2000, maxDepth: 8, maxAliases: 15, maxRootFields: 10, maxCost: 5000 },
         rateLimits: { perMinute: 600, initiatePerMinute: 120, refundPerMinute: 60 },
         wsAllowedOrigins: [],
+        trustedDocuments: null,
       });
     });
 

@@ -9,9 +9,16 @@
  *   4. once the operation and variables are known: its estimated cost (GRAPHQL_MAX_COST), then the
  *      caller's rate limits (one token per top-level field, rate-limit/rate-limiter.ts).
  *
+ * Before 1, with TRUSTED_DOCUMENTS set, a document named by hash is replaced by its text and a
+ * client key's document that is not trusted is refused (trusted-documents.ts).
+ *
  * HTTP: Apollo parses (with maxTokens) and validates (with validationRules); an Express middleware
  * runs 1-2 on the request first, and an Apollo plugin runs 4 in didResolveOperation. WebSocket:
  * graphql-ws's onSubscribe calls prepare(), which runs 1-4 itself.
+ *
+ * What the guard finds is told to the client: the estimated cost and GRAPHQL_MAX_COST in each
+ * response's `extensions.cost` (each event's, over WebSocket), and over HTTP the key's buckets in
+ * RateLimit-Policy / RateLimit headers (rate-limit/rate-limit-headers.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
@@ -32,8 +39,10 @@ import {
 } from 'graphql';
 import type { Caller } from '../api-keys';
 import type { GatewayContext } from '../context';
-import { rateLimitedError, type RateLimiter } from '../rate-limit/rate-limiter';
+import { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, rateLimitHeaderValues } from '../rate-limit/rate-limit-headers';
+import { rateClassesOf, rateLimitedError, type RateClass, type RateLimiter } from '../rate-limit/rate-limiter';
 import { noIntrospectionRule } from './introspection';
+import type { TrustedDocuments } from './trusted-documents';
 import {
   costLimitError,
   countTokens,
@@ -52,6 +61,8 @@ export interface OperationGuardOptions {
   /** False: `__schema` / `__type` are refused (GRAPHQL_INTROSPECTION; off in production by default). */
   introspection: boolean;
   rateLimiter: RateLimiter;
+  /** TRUSTED_DOCUMENTS; null: any document. Over HTTP its own middleware applies it; prepare() here. */
+  trustedDocuments?: TrustedDocuments | null;
 }
 
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -60,6 +71,8 @@ export interface OperationRequest {
   query: unknown;
   operationName?: unknown;
   variables?: unknown;
+  extensions?: unknown;
+  documentId?: unknown;
 }
 
 /** What graphql-js reports without a code (syntax, validation) is the caller's to fix. */
@@ -73,7 +86,22 @@ function asBadUserInput(error: GraphQLError): GraphQLError {
   });
 }
 
+/** What step 4 found: the estimated cost, the rate buckets the operation draws on, and any refusal. */
+export interface Admission {
+  cost: number;
+  rateClasses: RateClass[];
+  refusal: GraphQLError | null;
+}
+
+/** `extensions.cost` on a response: the operation's estimated cost and GRAPHQL_MAX_COST. */
+export interface CostExtension {
+  cost: { estimated: number; limit: number };
+}
+
 export class OperationGuard {
+  /** Costs of the operations prepared for WebSocket subscriptions, by their context (one per subscribe). */
+  private readonly preparedCosts = new WeakMap<object, number>();
+
   readonly validationRules: ValidationRule[];
   readonly parseOptions: ParseOptions;
 
@@ -97,24 +125,65 @@ export class OperationGuard {
   }
 
   /** Step 4: the cost of the operation that will run, then the caller's rate limits. */
-  admit(document: DocumentNode, operation: OperationDefinitionNode, variables: unknown, caller: Caller | null): GraphQLError | null {
+  admit(document: DocumentNode, operation: OperationDefinitionNode, variables: unknown, caller: Caller | null): Admission {
     const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : undefined;
     const cost = operationCost(this.options.schema, document, operation, vars);
-    if (cost > this.options.limits.maxCost) return costLimitError(operation, cost, this.options.limits);
+    const rootFields = [...rootFieldsOf(operation, document).values()];
+    const rateClasses = rateClassesOf(rootFields);
+    if (cost > this.options.limits.maxCost) return { cost, rateClasses, refusal: costLimitError(operation, cost, this.options.limits) };
     // Unauthenticated callers are not metered: every field but __typename and (outside production)
     // introspection refuses them before doing anything, and sockets without a key are closed.
-    if (!caller) return null;
-    const decision = this.options.rateLimiter.take(caller.keyId, [...rootFieldsOf(operation, document).values()]);
-    return decision.allowed ? null : rateLimitedError(decision);
+    if (!caller) return { cost, rateClasses, refusal: null };
+    const decision = this.options.rateLimiter.take(caller.keyId, rootFields);
+    return { cost, rateClasses, refusal: decision.allowed ? null : rateLimitedError(decision) };
+  }
+
+  costExtension(cost: number): CostExtension {
+    return { cost: { estimated: cost, limit: this.options.limits.maxCost } };
+  }
+
+  /** extensions.cost for a subscription prepared by prepare(), given its context; null for others. */
+  preparedCostExtension(contextValue: unknown): CostExtension | null {
+    const cost = contextValue && typeof contextValue === 'object' ? this.preparedCosts.get(contextValue) : undefined;
+    return cost === undefined ? null : this.costExtension(cost);
+  }
+
+  /**
+   * RateLimit-Policy and RateLimit values for `caller`'s buckets as they are now (the general one
+   * always, plus `classes`), read without taking anything; null when the limits are off.
+   */
+  rateLimitHeaders(caller: Caller, classes: Iterable<RateClass> = []): [string, string][] {
+    const values = rateLimitHeaderValues(this.options.rateLimiter.peek(caller.keyId, ['all', ...classes]));
+    return values ? [[RATE_LIMIT_POLICY_HEADER, values.policy], [RATE_LIMIT_HEADER, values.limit]] : [];
+  }
+
+  /**
+   * Express, before anything can answer: the rate-limit headers of the request's key as they stand,
+   * so that every response to an authenticated key carries them (refusals by the precheck and by
+   * graphql-js's validation included). The Apollo plugin replaces them once the operation has
+   * taken its tokens.
+   */
+  httpRateLimitHeaders(authenticate: (authorization: string | undefined) => Caller | null): RequestHandler {
+    return (req, res, next) => {
+      const caller = authenticate(req.headers.authorization);
+      if (caller) for (const [name, value] of this.rateLimitHeaders(caller)) res.setHeader(name, value);
+      next();
+    };
   }
 
   /** Steps 1-4 for graphql-ws's onSubscribe: execution arguments, or the errors to send instead. */
   prepare(request: OperationRequest, contextValue: GatewayContext): ExecutionArgs | GraphQLError[] {
-    const { schema } = this.options;
-    if (typeof request.query !== 'string' || !request.query.trim()) {
+    const { schema, trustedDocuments } = this.options;
+    let query = request.query;
+    if (trustedDocuments) {
+      const resolved = trustedDocuments.resolve(request, contextValue.auth.caller?.role ?? null);
+      if ('error' in resolved) return [resolved.error];
+      query = resolved.query;
+    }
+    if (typeof query !== 'string' || !query.trim()) {
       return [limitError('Send the operation as a non-empty query string.')];
     }
-    const parsed = this.parse(request.query);
+    const parsed = this.parse(query);
     if (!parsed.document) return parsed.errors;
     const document = parsed.document;
     const validationErrors = validate(schema, document, [...specifiedRules, ...this.validationRules]);
@@ -124,8 +193,9 @@ export class OperationGuard {
     if (!operation) {
       return [limitError(operationName ? `The document has no operation named "${operationName}".` : 'Name the operation to run (operationName): the document has several.')];
     }
-    const refusal = this.admit(document, operation, request.variables, contextValue.auth.caller);
+    const { cost, refusal } = this.admit(document, operation, request.variables, contextValue.auth.caller);
     if (refusal) return [refusal];
+    this.preparedCosts.set(contextValue, cost);
     const variableValues = request.variables && typeof request.variables === 'object' ? (request.variables as Record<string, unknown>) : undefined;
     return { schema, document, operationName, variableValues, contextValue };
   }
@@ -155,21 +225,39 @@ export class OperationGuard {
   }
 
   /** Apollo: step 4 once Apollo has resolved the operation, before it executes anything. */
+  /**
+   * Apollo: step 4 once Apollo has resolved the operation, before it executes anything; then the
+   * key's rate-limit headers as they are after it (with the strict buckets it drew on), and the
+   * estimated cost in the response's `extensions.cost`, refusals for cost or rate included.
+   */
   apolloPlugin(): ApolloServerPlugin<GatewayContext> {
     return {
-      requestDidStart: async () => ({
-        didResolveOperation: async ({ document, operation, request, contextValue }) => {
-          if (!operation) return;
-          const refusal = this.admit(document, operation, request.variables, contextValue.auth.caller);
-          if (!refusal) return;
-          const retryAfter = refusal.extensions.retryAfterSeconds;
-          const http =
-            refusal.extensions.code === 'RATE_LIMITED'
-              ? { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) }
-              : { status: 400, headers: new HeaderMap() };
-          throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http } });
-        },
-      }),
+      requestDidStart: async () => {
+        let cost: number | undefined;
+        return {
+          didResolveOperation: async ({ document, operation, request, contextValue, response }) => {
+            if (!operation) return;
+            const admission = this.admit(document, operation, request.variables, contextValue.auth.caller);
+            cost = admission.cost;
+            const caller = contextValue.auth.caller;
+            const rateHeaders = caller ? this.rateLimitHeaders(caller, admission.rateClasses) : [];
+            for (const [name, value] of rateHeaders) response.http.headers.set(name, value);
+            const { refusal } = admission;
+            if (!refusal) return;
+            const retryAfter = refusal.extensions.retryAfterSeconds;
+            const http =
+              refusal.extensions.code === 'RATE_LIMITED'
+                ? { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)], ...rateHeaders]) }
+                : { status: 400, headers: new HeaderMap(rateHeaders) };
+            throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http } });
+          },
+          willSendResponse: async ({ response }) => {
+            if (cost === undefined || response.body.kind !== 'single') return;
+            const result = response.body.singleResult;
+            result.extensions = { ...result.extensions, ...this.costExtension(cost) };
+          },
+        };
+      },
     };
   }
 }

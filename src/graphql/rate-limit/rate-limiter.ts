@@ -83,6 +83,22 @@ export class TokenBucket {
   take(count: number): void {
     this.tokens -= count;
   }
+
+  /** Milliseconds until the bucket is full again (0 when it is). */
+  msUntilFull(now: number): number {
+    return (this.capacity - this.available(now)) / this.perMs;
+  }
+}
+
+/** One bucket as a client may see it (rate-limit-headers.ts): nothing is taken by reading it. */
+export interface RateState {
+  rateClass: RateClass;
+  /** Tokens the bucket holds when full, and refills in a minute. */
+  perMinute: number;
+  /** Whole tokens left now. */
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  secondsUntilFull: number;
 }
 
 export class RateLimiter {
@@ -98,13 +114,7 @@ export class RateLimiter {
    * all or nothing.
    */
   take(caller: string, rootFields: readonly string[]): RateDecision {
-    const needs = new Map<RateClass, number>();
-    const add = (rateClass: RateClass) => needs.set(rateClass, (needs.get(rateClass) ?? 0) + 1);
-    for (const field of rootFields) {
-      add('all');
-      const strict = STRICT_FIELDS[field];
-      if (strict) add(strict);
-    }
+    const needs = needsOf(rootFields);
     const now = this.now();
     const claimed: [TokenBucket, number][] = [];
     let refusal: RateRefusal | null = null;
@@ -128,6 +138,24 @@ export class RateLimiter {
     return { allowed: true };
   }
 
+  /**
+   * The buckets of `classes` for `caller` as they are now, without taking anything; limits that
+   * are off (0) are left out. A bucket never used is full (and is not created by reading it).
+   */
+  peek(caller: string, classes: Iterable<RateClass>): RateState[] {
+    const now = this.now();
+    const states: RateState[] = [];
+    for (const rateClass of new Set(classes)) {
+      const perMinute = this.perMinute(rateClass);
+      if (perMinute <= 0) continue;
+      const bucket = this.buckets.get(bucketKey(rateClass, caller));
+      const remaining = bucket ? Math.max(0, Math.floor(bucket.available(now))) : perMinute;
+      const secondsUntilFull = bucket ? Math.ceil(bucket.msUntilFull(now) / 1000) : 0;
+      states.push({ rateClass, perMinute, remaining, secondsUntilFull });
+    }
+    return states;
+  }
+
   private perMinute(rateClass: RateClass): number {
     if (rateClass === 'initiate') return this.limits.initiatePerMinute;
     if (rateClass === 'refund') return this.limits.refundPerMinute;
@@ -135,7 +163,7 @@ export class RateLimiter {
   }
 
   private bucket(caller: string, rateClass: RateClass, perMinute: number, now: number): TokenBucket {
-    const key = `${rateClass}\u0000${caller}`;
+    const key = bucketKey(rateClass, caller);
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(perMinute, perMinute / 60_000, now);
@@ -143,6 +171,27 @@ export class RateLimiter {
     }
     return bucket;
   }
+}
+
+function bucketKey(rateClass: RateClass, caller: string): string {
+  return `${rateClass}\u0000${caller}`;
+}
+
+/** Tokens an operation needs from each bucket: one per top-level field, plus the strict ones. */
+function needsOf(rootFields: readonly string[]): Map<RateClass, number> {
+  const needs = new Map<RateClass, number>();
+  const add = (rateClass: RateClass) => needs.set(rateClass, (needs.get(rateClass) ?? 0) + 1);
+  for (const field of rootFields) {
+    add('all');
+    const strict = STRICT_FIELDS[field];
+    if (strict) add(strict);
+  }
+  return needs;
+}
+
+/** The buckets an operation with these top-level fields draws on: the general one, then any strict ones. */
+export function rateClassesOf(rootFields: readonly string[]): RateClass[] {
+  return [...needsOf(rootFields).keys()];
 }
 
 export function rateLimitedError(decision: RateRefusal): GraphQLError {

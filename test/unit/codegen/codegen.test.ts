@@ -65,7 +65,7 @@ describe(codegenOutputDir, () => {
     });
     const expected = JSON.parse(stdout) as { filename: string; content: string }[];
     expect(expected.map((f) => f.filename).sort()).toEqual(
-      ['gql.ts', 'graphql.ts', 'index.ts'].map((name) => `${codegenOutputDir}${name}`),
+      ['gql.ts', 'graphql.ts', 'index.ts', 'persisted-documents.json'].map((name) => `${codegenOutputDir}${name}`),
     );
 
     const problems: string[] = [];
@@ -217,4 +217,61 @@ for await (const event of client.subscribe(gql.PaymentStatusChangedDocument, { p
       expect(format(diagnostics.filter((d) => sourceFile.getLineAndCharacterOfPosition(d.start ?? 0).line !== markedLine))).toEqual([]);
     },
   );
+});
+
+describe('the generated files for CommonJS and ESM consumers', () => {
+  // A consumer package as a consumer would lay it out: its package.json (`type` decides whether
+  // TypeScript treats its .ts files as CommonJS or ESM under NodeNext), examples/generated/ copied
+  // in as generated/, and a small module using the documents through the barrel and directly.
+  const GENERATED = ['gql.ts', 'graphql.ts', 'index.ts'];
+  const CONSUMER = `
+import type { ResultOf, VariablesOf } from '@graphql-typed-document-node/core';
+import { graphql } from './generated/index.js';
+import { PaymentDocument, type PaymentStatus } from './generated/graphql.js';
+
+const viaTag = graphql('query CheckoutConfig {\\n  checkoutConfig {\\n    environment\\n    publicKey\\n    returnUrl\\n  }\\n}');
+export const environment = (result: ResultOf<typeof viaTag>): string => result.checkoutConfig.environment;
+export const variables: VariablesOf<typeof PaymentDocument> = { pidx: 'pidx-1' };
+export const status = (result: ResultOf<typeof PaymentDocument>): PaymentStatus | undefined => result.payment?.status;
+export const hash: unknown = (PaymentDocument as unknown as { __meta__?: { hash?: string } }).__meta__?.hash;
+`;
+
+  function check(packageType: 'commonjs' | 'module', options: ts.CompilerOptions): string[] {
+    const dir = join(__dirname, `virtual-consumer-${packageType}`);
+    const virtual = new Map<string, string>([
+      [join(dir, 'package.json'), JSON.stringify({ name: `consumer-${packageType}`, type: packageType })],
+      [join(dir, 'consumer.ts'), CONSUMER],
+      ...GENERATED.map((name) => [join(dir, 'generated', name), readFileSync(join(OUTPUT_DIR, name), 'utf8')] as [string, string]),
+    ]);
+    const compilerOptions: ts.CompilerOptions = { ...options, strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts'], target: ts.ScriptTarget.ES2022 };
+    const host = ts.createCompilerHost(compilerOptions, true);
+    const { fileExists, readFile, getSourceFile } = host;
+    host.fileExists = (name) => virtual.has(name) || fileExists.call(host, name);
+    host.readFile = (name) => virtual.get(name) ?? readFile.call(host, name);
+    // Module resolution looks for the folders first: the virtual ones exist too.
+    const { directoryExists } = host;
+    host.directoryExists = (name) => [...virtual.keys()].some((file) => file.startsWith(`${name}/`)) || (directoryExists?.call(host, name) ?? ts.sys.directoryExists(name));
+    host.getSourceFile = (name, languageVersion, onError, shouldCreate) => {
+      const text = virtual.get(name);
+      return text === undefined ? getSourceFile.call(host, name, languageVersion, onError, shouldCreate) : ts.createSourceFile(name, text, languageVersion, true);
+    };
+    const rootNames = [join(dir, 'consumer.ts'), ...GENERATED.map((name) => join(dir, 'generated', name))];
+    const program = ts.createProgram({ rootNames, options: compilerOptions, host });
+    return [...program.getOptionsDiagnostics(), ...ts.getPreEmitDiagnostics(program)].map((d) => {
+      const where = d.file && d.start !== undefined ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+      return `${where}TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+    });
+  }
+
+  it('type-check in a CommonJS consumer (module CommonJS, moduleResolution Node10)', () => {
+    expect(check('commonjs', { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 })).toEqual([]);
+  });
+
+  it('type-check in a CommonJS package under NodeNext', () => {
+    expect(check('commonjs', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext })).toEqual([]);
+  });
+
+  it('type-check in an ESM consumer ("type": "module", module and moduleResolution NodeNext)', () => {
+    expect(check('module', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext })).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@
  * The in-memory rate limiter (src/graphql/rate-limit): token buckets per API key and class,
  * one token per top-level field, all or nothing, with a retry hint.
  */
+import { rateLimitHeaderValues } from '../../../src/graphql/rate-limit/rate-limit-headers';
 import { DEFAULT_RATE_LIMITS, RateLimiter, rateLimitedError, type RateDecision } from '../../../src/graphql/rate-limit/rate-limiter';
 
 function clock(start = 1_000_000) {
@@ -86,5 +87,38 @@ describe('RateLimiter', () => {
   it('has stricter defaults for initiate and refund than for the rest', () => {
     expect(DEFAULT_RATE_LIMITS.initiatePerMinute).toBeLessThan(DEFAULT_RATE_LIMITS.perMinute);
     expect(DEFAULT_RATE_LIMITS.refundPerMinute).toBeLessThan(DEFAULT_RATE_LIMITS.initiatePerMinute);
+  });
+});
+
+describe('RateLimiter.peek and the RateLimit headers', () => {
+  it('reads the buckets without taking from them, full when never used, and leaves out limits that are off', () => {
+    const time = clock();
+    const limiter = new RateLimiter({ perMinute: 60, initiatePerMinute: 6, refundPerMinute: 0 }, time.now);
+    expect(limiter.peek('key_a', ['all', 'initiate', 'refund'])).toEqual([
+      { rateClass: 'all', perMinute: 60, remaining: 60, secondsUntilFull: 0 },
+      { rateClass: 'initiate', perMinute: 6, remaining: 6, secondsUntilFull: 0 },
+    ]);
+    expect(limiter.take('key_a', ['initiatePayment', 'payment', 'banks']).allowed).toBe(true);
+    const after = limiter.peek('key_a', ['all', 'initiate']);
+    expect(limiter.peek('key_a', ['all', 'initiate'])).toEqual(after);
+    // 60 a minute: three tokens come back in 3 s; 6 a minute: one in 10 s.
+    expect(after).toEqual([
+      { rateClass: 'all', perMinute: 60, remaining: 57, secondsUntilFull: 3 },
+      { rateClass: 'initiate', perMinute: 6, remaining: 5, secondsUntilFull: 10 },
+    ]);
+    time.advance(1_500);
+    expect(limiter.peek('key_a', ['all'])).toEqual([{ rateClass: 'all', perMinute: 60, remaining: 58, secondsUntilFull: 2 }]);
+    expect(limiter.peek('key_b', ['all'])[0]!.remaining).toBe(60);
+  });
+
+  it('formats them as the draft\'s structured-field lists, and nothing when every limit is off', () => {
+    expect(
+      rateLimitHeaderValues([
+        { rateClass: 'all', perMinute: 600, remaining: 597, secondsUntilFull: 1 },
+        { rateClass: 'refund', perMinute: 60, remaining: 0, secondsUntilFull: 60 },
+      ]),
+    ).toEqual({ policy: '"per-key";q=600;w=60, "refund";q=60;w=60', limit: '"per-key";r=597;t=1, "refund";r=0;t=60' });
+    expect(rateLimitHeaderValues([])).toBeNull();
+    expect(new RateLimiter({ perMinute: 0, initiatePerMinute: 0, refundPerMinute: 0 }).peek('key_a', ['all', 'initiate'])).toEqual([]);
   });
 });
