@@ -3,9 +3,10 @@
  * configuration and storage errors, the address it really listens on, and a graceful shutdown
  * that turns /readyz to 503 and lets in-flight requests finish.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { openDatabase } from '../../src/db/connection';
 import { EMULATOR_KEY, startEmulator } from '../support/emulator';
@@ -130,13 +131,18 @@ describe('the gateway process', () => {
   describe('a database file this user may not write or read stops start-up naming DATABASE_URL', () => {
     // Root may write a chmod 444 file and read a chmod 000 one: as root, run the gateway as nobody.
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    // Nobody must be able to read the checkout to run it (a clone in a private folder, such as a
+    // 0700 temporary one, is not): otherwise these cases cannot be shown here, and are skipped.
+    const root = resolve(__dirname, '..', '..');
+    const runnable = !as || spawnSync(process.execPath, ['--import', 'tsx', '-e', '0'], { cwd: root, uid: as.uid, gid: as.gid, timeout: 20000 }).status === 0;
+    const itCan = runnable ? it : it.skip;
     let folder: string;
     beforeAll(() => {
       folder = mkdtempSync(join(tmpdir(), 'khalti-graphql-perm-'));
       chmodSync(folder, 0o777);
     });
     afterAll(() => {
-      chmodSync(join(folder, 'ro-folder'), 0o777);
+      if (existsSync(join(folder, 'ro-folder'))) chmodSync(join(folder, 'ro-folder'), 0o777);
       rmSync(folder, { recursive: true, force: true });
     });
 
@@ -152,7 +158,7 @@ describe('the gateway process', () => {
       return `file:${file}`;
     };
 
-    it.each([
+    itCan.each([
       ['a read-only file', () => database('ro', 0o444), 'is read-only (the gateway must write the file and create the -wal and -shm files beside it)'],
       ['a writable file in a read-only folder', () => database('ro-folder', 0o666, 0o555), 'is read-only (the gateway must write the file and create the -wal and -shm files beside it)'],
       ['an unreadable file', () => database('unreadable', 0o000), 'cannot be opened (the gateway must read and write it and create files in its folder)'],
