@@ -15,6 +15,8 @@ echo "node24: $("$NODE24/bin/node" --version)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/khalti-graphql-on-node24.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
+# Readable by others, as a checkout usually is: some tests run the gateway as `nobody`.
+chmod 755 "$work"
 git ls-files -z | xargs -0 cp --parents -t "$work"
 cd "$work"
 export PATH="$NODE24/bin:$PATH"
