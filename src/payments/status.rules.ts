@@ -4,18 +4,12 @@
  */
 import type { PaymentStatus } from './payment-status';
 
-/** Statuses the reconciler stops watching and payment(pidx) stops refreshing. */
-const FINAL: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
-  'COMPLETED',
-  'REFUNDED',
-  'PARTIALLY_REFUNDED',
-  'EXPIRED',
-  'USER_CANCELED',
-  'FAILED',
-]);
+/** Statuses that may still move at Khalti: the reconciler watches them and payment(pidx) refreshes them. */
+const STILL_MOVING: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(['INITIATED', 'PENDING', 'UNKNOWN']);
 
+/** Every other status is final: the reconciler stops watching it and payment(pidx) stops refreshing it. */
 export function isFinal(status: PaymentStatus): boolean {
-  return FINAL.has(status);
+  return !STILL_MOVING.has(status);
 }
 
 /** What a payment record says about itself beyond its status. */
