@@ -7,11 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { DestinationStream } from 'pino';
 import { DEFAULT_DATABASE_URL, type Config } from './config';
-import { openDatabase, type OpenDatabase } from './db/connection';
-import { AuditRepository } from './db/audit.repository';
-import { InitiationsRepository } from './db/initiations.repository';
-import { PaymentsRepository } from './db/payments.repository';
-import { RefundsRepository } from './db/refunds.repository';
+import { openDatabase, type Database } from './db/connection';
 import { ApiKeys } from './graphql/api-keys';
 import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
@@ -37,7 +33,6 @@ import { Reconciler } from './payments/reconciler';
 import { StatusChangeFeed } from './payments/status-change-feed';
 import { RefundService } from './payments/refund.service';
 import { createEmulator, type Emulator } from './sandbox/emulator';
-import { PersonalDataRepository } from './db/personal-data.repository';
 import { PersonalDataService } from './payments/personal-data.service';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
 import { OperationsSnapshot } from './payments/operations-snapshot';
@@ -73,8 +68,8 @@ export interface App {
   reconciler: Reconciler;
   /** The embedded emulator, in embedded mode. */
   emulator: Emulator | null;
-  /** The SQLite database (for readiness checks, operators' tools and tests). */
-  database: OpenDatabase;
+  /** The database, SQLite or PostgreSQL (for readiness checks, operators' tools and tests). */
+  database: Database;
   /** This app's own Prometheus registry and metrics (served at /metrics). */
   metrics: GatewayMetrics;
   /**
@@ -90,7 +85,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? jsonLog({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const now = options.now ?? (() => new Date());
   // Only the default ./data folder is created; any other folder named by DATABASE_URL must exist.
-  const database = openDatabase(config.database.url, { createFolder: config.database.url === DEFAULT_DATABASE_URL });
+  const database = await openDatabase(config.database.url, {
+    createFolder: config.database.url === DEFAULT_DATABASE_URL,
+    busyTimeoutMs: config.database.busyTimeoutMs,
+    poolSize: config.database.poolSize,
+  });
 
   // Listen first: with PORT=0 the URLs below depend on the port the system picked. Requests are
   // answered once the handler is attached, before this function returns.
@@ -115,10 +114,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const upstream = emulator && !config.khalti.baseUrl ? await listenOnLoopback(emulator, SANDBOX_PATH) : null;
   const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
-  const audit = new AuditService(new AuditRepository(database.db), now);
-  const paymentsRepository = new PaymentsRepository(database.db);
-  const refundsRepository = new RefundsRepository(database.db);
-  const metrics = createGatewayMetrics(new OperationsSnapshot(paymentsRepository, refundsRepository, now));
+  const audit = new AuditService(database, now);
+  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now));
   const khalti = new KhaltiClient({
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
@@ -127,7 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...options.khalti,
   });
   const events = new PaymentEvents();
-  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, {
+  const state = new PaymentStateService(database, khalti, audit, events, {
     now,
     warn: log,
     onChange: (_change, facts) => {
@@ -135,14 +132,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (facts.amountMismatch) metrics.flow.amountMismatch();
     },
   });
-  const refunds = new RefundService(database.db, paymentsRepository, refundsRepository, khalti, state, audit, {
+  const refunds = new RefundService(database, khalti, state, audit, {
     abandonAfterMs: khalti.totalTimeoutMs + 5000,
     settleBaseDelayMs: config.reconcileIntervalMs,
     now,
     warn: log,
   });
   const services: PaymentServices = {
-    initiate: new InitiateService(database.db, paymentsRepository, new InitiationsRepository(database.db), khalti, state, {
+    initiate: new InitiateService(database, khalti, state, {
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
       firstLookupAfterMs: config.reconcileIntervalMs,
       claimLeaseMs: khalti.totalTimeoutMs + 5000,
@@ -154,23 +151,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       now,
     }),
     state,
-    queries: new PaymentQueries(paymentsRepository),
+    queries: new PaymentQueries(database),
     refunds,
     audit,
     events,
     banks: new BanksService(khalti, now),
     legacyStatus: khalti,
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
-    personalData: new PersonalDataService(database.db, paymentsRepository, new PersonalDataRepository(database.db), audit, now),
+    personalData: new PersonalDataService(database, audit, now),
   };
 
   // Status changes other processes on this database make reach this process's subscribers.
-  const feed = new StatusChangeFeed(audit, paymentsRepository, events, {
+  const feed = new StatusChangeFeed(audit, database, events, {
     intervalMs: STATUS_FEED_INTERVAL_MS,
     onError: (error) => log(`status feed: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', err: error }),
   });
 
-  const reconciler = new Reconciler(paymentsRepository, state, refunds, {
+  const reconciler = new Reconciler(database, state, refunds, {
     intervalMs: config.reconcileIntervalMs,
     now,
     onError: (error, pidx) =>
@@ -230,10 +227,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // A refund left REQUESTED by a process that died mid-call has an unknown outcome: settle, never resend.
   // (Only refunds older than any call could last: another live process may be sending a younger one.)
-  const abandoned = refunds.markAbandonedUnknown();
+  const abandoned = await refunds.markAbandonedUnknown();
   if (abandoned > 0) log(`warning: ${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
-  feed.start();
+  await feed.start();
 
   let closing: Promise<void> | null = null;
   const beginShutdown = () => {
@@ -256,7 +253,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       closing ??= (async () => {
         beginShutdown();
         await reconciler.stop();
-        feed.stop();
+        await feed.stop();
         // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
         const cut = await drain.closeAndWait(config.shutdown.graceMs);
         if (cut > 0) log(`shutdown: ${cut} request(s) still in flight after SHUTDOWN_GRACE_MS (${config.shutdown.graceMs} ms); closing their connections`);
@@ -264,7 +261,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();
         await upstream?.close();
-        database.close();
+        await database.close();
       })();
       return closing;
     },
@@ -273,10 +270,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
 /** Several listeners on the Khalti client's one hook; each is kept from the others' failures. */
 function eachOf(...hooks: KhaltiCallHook[]): KhaltiCallHook {
-  return (event: KhaltiCallEvent) => {
+  return async (event: KhaltiCallEvent) => {
     for (const hook of hooks) {
       try {
-        hook(event);
+        await hook(event);
       } catch {
         // A listener must never change the outcome of a payment call (nor stop the next listener).
       }

@@ -30,7 +30,13 @@ export interface Config {
     /** The longest one call to Khalti may take, connect to last byte (KHALTI_TIMEOUT_MS). */
     timeoutMs: number;
   };
-  database: { url: string };
+  database: {
+    url: string;
+    /** SQLite: how long a write waits for another process's lock before it fails as busy (on timers, never blocking the process). */
+    busyTimeoutMs: number;
+    /** PostgreSQL: connections each process keeps open. */
+    poolSize: number;
+  };
   apiKeys: {
     admin: string[];
     client: string[];
@@ -163,7 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError('RETURN_URL_ORIGINS', 'is required when KHALTI_ENV=production (the origins a returnUrl may point to)');
     }
     if (databaseUrl === ':memory:') {
-      throw new ConfigError('DATABASE_URL', 'must be a file (file:PATH) when KHALTI_ENV=production; :memory: loses every payment at restart');
+      throw new ConfigError('DATABASE_URL', 'must be a file (file:PATH) or PostgreSQL when KHALTI_ENV=production; :memory: loses every payment at restart');
     }
   }
   const timeoutMs = readInt(env, 'KHALTI_TIMEOUT_MS', 15000, 500, 120000);
@@ -179,7 +185,11 @@ export function loadConfig(env: Env = process.env): Config {
       publicKey: blankToUndefined(env.KHALTI_PUBLIC_KEY) ?? (embedded ? EMULATOR_DEFAULT_PUBLIC_KEY : undefined),
       timeoutMs,
     },
-    database: { url: databaseUrl },
+    database: {
+      url: databaseUrl,
+      busyTimeoutMs: readInt(env, 'DATABASE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+      poolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    },
     apiKeys: { admin, client, server, generated },
     merchantSecret,
     returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
@@ -328,7 +338,14 @@ function readDatabaseUrl(env: Env): string {
   if (raw === ':memory:') return raw;
   if (raw.startsWith('file:') && raw.length > 'file:'.length) return raw;
   if (/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError('DATABASE_URL', 'PostgreSQL is not supported yet; use file:PATH or :memory:');
+    // Parsed here so a typo stops start-up with a line naming the variable (and never the password).
+    try {
+      const url = new URL(raw);
+      if (!url.hostname) throw new Error('no host');
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid postgres://user[:password]@host[:port]/database URL');
+    }
+    return raw;
   }
-  throw new ConfigError('DATABASE_URL', 'must be file:PATH or :memory:');
+  throw new ConfigError('DATABASE_URL', 'must be file:PATH, :memory: or postgres://user[:password]@host[:port]/database');
 }

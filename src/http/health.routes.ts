@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import type { WriteProbe } from '../db/connection';
+import type { WriteProbe } from '../db/database';
 
 export interface Readiness {
   /** True once shutdown has begun: load balancers must stop sending new requests. */
   shuttingDown(): boolean;
-  /** Whether the database accepts a write now (a short probe; see WRITE_PROBE_BUSY_TIMEOUT_MS). */
-  databaseWritable(): WriteProbe;
+  /** Whether the database accepts a write now (a short probe that never holds the event loop). */
+  databaseWritable(): Promise<WriteProbe>;
 }
 
 const DATABASE_MESSAGES: Record<Exclude<WriteProbe, { ok: true }>['reason'], string> = {
@@ -15,18 +15,18 @@ const DATABASE_MESSAGES: Record<Exclude<WriteProbe, { ok: true }>['reason'], str
 };
 
 /**
- * While another connection holds the write lock each probe waits out WRITE_PROBE_BUSY_TIMEOUT_MS
- * with the event loop held (SQLite is synchronous here), and /readyz is unauthenticated: a
- * "locked" answer is reused for this long, so probes cost at most one such wait a second.
+ * While another connection holds the write lock each probe waits out its short lock timeout
+ * (on timers), and /readyz is unauthenticated: a "locked" answer is reused for this long, so a
+ * flood of probes costs at most one such wait a second and answers at once.
  */
 export const LOCKED_ANSWER_REUSE_MS = 1000;
 
 /** Wraps a write probe so that a "locked" result is reused for LOCKED_ANSWER_REUSE_MS. */
-export function reuseLockedAnswer(probe: () => WriteProbe, now: () => number): () => WriteProbe {
+export function reuseLockedAnswer(probe: () => Promise<WriteProbe>, now: () => number): () => Promise<WriteProbe> {
   let locked: { at: number; result: WriteProbe } | null = null;
-  return () => {
+  return async () => {
     if (locked && now() - locked.at < LOCKED_ANSWER_REUSE_MS) return locked.result;
-    const result = probe();
+    const result = await probe();
     locked = !result.ok && result.reason === 'locked' ? { at: now(), result } : null;
     return result;
   };
@@ -43,13 +43,13 @@ export function healthRouter(readiness: Readiness): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', (_req, res) => {
+  router.get('/readyz', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     if (readiness.shuttingDown()) {
       res.status(503).json({ status: 'unavailable', reason: 'shutting_down', message: 'the gateway is shutting down; requests in flight are finishing' });
       return;
     }
-    const probe = readiness.databaseWritable();
+    const probe = await readiness.databaseWritable();
     if (probe.ok) {
       res.json({ status: 'ready' });
       return;

@@ -56,10 +56,10 @@ export function returnRouter(state: PaymentStateService, log: Log, options: Retu
     }
 
     const pidx = readPidx(req.query.pidx);
-    const stored = pidx.ok ? state.get(pidx.value) : undefined;
+    const stored = pidx.ok ? await state.get(pidx.value) : undefined;
     if (!stored) {
       try {
-        runAs(BUYER_ACTOR, () =>
+        await runAs(BUYER_ACTOR, () =>
           security.record(
             pidx.ok
               ? { operation: 'return_unknown_pidx', detail: { pidx: pidx.value } }
@@ -85,7 +85,7 @@ export function returnRouter(state: PaymentStateService, log: Log, options: Retu
         // Khalti could not confirm right now. The buyer still goes back to the merchant, with what we
         // know for certain (never "paid" unless a lookup said so); the reconciler keeps looking.
         log(`return route: lookup of ${stored.pidx} failed: ${error instanceof Error ? error.message : String(error)}`, { level: 'warn', pidx: stored.pidx });
-        payment = state.get(stored.pidx) ?? stored;
+        payment = (await state.get(stored.pidx)) ?? stored;
       }
     }
     setHtmlSecurityHeaders(res);

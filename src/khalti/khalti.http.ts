@@ -193,7 +193,8 @@ export class KhaltiHttp {
       throw err;
     } finally {
       event.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
-      this.emit(event);
+      // Awaited: the audit row of the call is committed before anything follows from its answer.
+      await this.emit(event);
     }
   }
 
@@ -266,15 +267,11 @@ export class KhaltiHttp {
     }
   }
 
-  private emit(event: KhaltiCallEvent): void {
+  private async emit(event: KhaltiCallEvent): Promise<void> {
     const hook = this.options.onCall;
     if (!hook) return;
     try {
-      // A hook returning a promise (async audit writer) must not leave an unhandled rejection.
-      const ret = hook(event) as unknown;
-      if (ret && typeof (ret as Promise<unknown>).then === 'function') {
-        (ret as Promise<unknown>).then(undefined, () => undefined);
-      }
+      await hook(event);
     } catch {
       // The audit hook must never change the outcome of a payment call.
     }

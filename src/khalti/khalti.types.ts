@@ -154,4 +154,4 @@ export interface KhaltiCallEvent {
   startedAt: Date;
 }
 
-export type KhaltiCallHook = (event: KhaltiCallEvent) => void;
+export type KhaltiCallHook = (event: KhaltiCallEvent) => void | Promise<void>;

@@ -3,9 +3,7 @@
  * in one transaction that re-reads the row, so concurrent lookups, callbacks and reconciler passes
  * produce one status change, one audit row and one event between them.
  */
-import { immediately } from '../db/transaction';
-import type { Db } from '../db/connection';
-import type { PaymentsRepository } from '../db/payments.repository';
+import { StaleRowError, type Database, type Tx } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { LookupResult } from '../khalti/khalti.types';
@@ -50,8 +48,7 @@ export class PaymentStateService {
   private readonly now: () => Date;
 
   constructor(
-    private readonly db: Db,
-    private readonly payments: PaymentsRepository,
+    private readonly db: Database,
     private readonly khalti: Pick<KhaltiClient, 'lookup'>,
     private readonly audit: AuditService,
     private readonly events: PaymentEvents,
@@ -60,8 +57,8 @@ export class PaymentStateService {
     this.now = options.now ?? (() => new Date());
   }
 
-  get(pidx: string): PaymentRow | undefined {
-    return this.payments.byPidx(pidx);
+  get(pidx: string): Promise<PaymentRow | undefined> {
+    return this.db.read.payments.byPidx(pidx);
   }
 
   /**
@@ -73,13 +70,13 @@ export class PaymentStateService {
    * returning from the payment page an answer Khalti gave before they paid.
    */
   async refresh(pidx: string, source: StatusSource, options: ApplyOptions = {}): Promise<RefreshOutcome | null> {
-    if (!this.payments.byPidx(pidx)) return null;
+    if (!(await this.get(pidx))) return null;
     const lookup = await this.khalti.lookup(pidx);
     return this.apply(pidx, lookup, source, options);
   }
 
   /** Applies a lookup result (what Khalti said, never a made-up one). Exposed for refunds and tests. */
-  apply(pidx: string, lookup: LookupResult, source: StatusSource, options: ApplyOptions = {}): RefreshOutcome {
+  async apply(pidx: string, lookup: LookupResult, source: StatusSource, options: ApplyOptions = {}): Promise<RefreshOutcome> {
     const at = this.now();
     if (lookup.status === 'UNKNOWN') {
       // Khalti said something the gateway has no word for: the payment is recorded UNKNOWN until it says more.
@@ -88,8 +85,9 @@ export class PaymentStateService {
         pidx,
       });
     }
-    const outcome = immediately(this.db, (): RefreshOutcome => {
-      const current = this.payments.byPidx(pidx);
+    const outcome = await this.db.transaction(async (tx): Promise<RefreshOutcome> => {
+      await tx.lockPayment(pidx);
+      const current = await tx.payments.byPidx(pidx);
       if (!current) throw new Error(`payment ${pidx} vanished`);
       const previous = current.status;
       const inferring = options.inferExpiry === true && previous === 'INITIATED' && lookup.status === 'INITIATED';
@@ -115,16 +113,16 @@ export class PaymentStateService {
       const same = (Object.keys(changes) as (keyof typeof changes)[]).every((key) => current[key] === changes[key]);
       if (same) return { payment: current, change: null };
 
-      const written = this.payments.update(pidx, current.version, {
+      const payment = await tx.payments.update(pidx, current.version, {
         ...changes,
         updatedAt: at,
         nextLookupAt: needsLookup(changes) ? current.nextLookupAt : null,
       });
-      if (!written) throw new Error(`payment ${pidx} changed under an immediate transaction`);
-      const payment = this.payments.byPidx(pidx)!;
+      // The row is locked for this unit: nobody can have written it since it was read.
+      if (!payment) throw new StaleRowError(`payments ${pidx}`);
       if (!moves) return { payment, change: null };
 
-      const auditId = this.audit.statusChange({
+      const auditId = await this.audit.statusChange(tx, {
         pidx,
         previousStatus: previous,
         status,
@@ -169,10 +167,10 @@ export class PaymentStateService {
    * caller's transaction (so neither exists without the other). Returns the event to publish once
    * that transaction has committed.
    */
-  insertInitiated(payment: PaymentRow): PaymentStatusChangeEvent {
+  async insertInitiated(tx: Tx, payment: PaymentRow): Promise<PaymentStatusChangeEvent> {
     const at = payment.createdAt;
-    this.payments.insert(payment);
-    const auditId = this.audit.statusChange({ pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', at });
+    await tx.payments.insert(payment);
+    const auditId = await this.audit.statusChange(tx, { pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', at });
     return { pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', occurredAt: at, payment, auditId };
   }
 

@@ -5,7 +5,7 @@
  * EXPIRED (inferred), and then looked up on a slow tail in case Khalti completes it late.
  * Refunds whose outcome is unknown are settled here too (by lookup, never by resending).
  */
-import type { PaymentsRepository } from '../db/payments.repository';
+import { StaleRowError, type Database } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import { runAs, SYSTEM_ACTOR } from './actor.context';
 import type { PaymentStateService } from './payment-state.service';
@@ -39,7 +39,7 @@ export class Reconciler {
   private readonly now: () => Date;
 
   constructor(
-    private readonly payments: PaymentsRepository,
+    private readonly db: Database,
     private readonly state: PaymentStateService,
     private readonly refunds: RefundService,
     private readonly options: ReconcilerOptions,
@@ -85,13 +85,13 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     const now = this.now();
-    const due = this.payments.dueForLookup(now, this.options.batchSize ?? 50);
+    const due = await this.db.read.payments.dueForLookup(now, this.options.batchSize ?? 50);
     for (const payment of due) {
       if (this.stopRequested) return;
       await this.reconcile(payment);
     }
-    this.refunds.markAbandonedUnknown();
-    for (const refund of this.refunds.dueForSettling(now)) {
+    await this.refunds.markAbandonedUnknown();
+    for (const refund of await this.refunds.dueForSettling(now)) {
       if (this.stopRequested) return;
       await this.refunds.settle(refund.id).catch((error) => this.options.onError?.(error, refund.pidx));
     }
@@ -102,18 +102,23 @@ export class Reconciler {
     // Past expires_at a lookup that still says Initiated makes the payment EXPIRED; a lookup that
     // fails makes nothing (the next pass asks again). Never an inference without an answer.
     const pastExpiry = now.getTime() >= payment.expiresAt.getTime() + this.expiryGraceMs;
-    let current = payment;
     try {
-      const outcome = await this.state.refresh(payment.pidx, 'RECONCILER', { inferExpiry: pastExpiry });
-      if (outcome) current = outcome.payment;
+      await this.state.refresh(payment.pidx, 'RECONCILER', { inferExpiry: pastExpiry });
     } catch (error) {
       this.options.onError?.(error, payment.pidx);
-      current = this.state.get(payment.pidx) ?? payment;
     }
-    const attempts = current.lookupAttempts + 1;
-    this.payments.update(current.pidx, current.version, {
-      lookupAttempts: attempts,
-      nextLookupAt: this.nextLookup(current, attempts, this.now()),
+    // The schedule is decided from the row as it is now, under its lock: a status change that
+    // landed meanwhile (a buyer's return) is what the next lookup is planned from.
+    await this.db.transaction(async (tx) => {
+      await tx.lockPayment(payment.pidx);
+      const current = await tx.payments.byPidx(payment.pidx);
+      if (!current) return;
+      const attempts = current.lookupAttempts + 1;
+      const written = await tx.payments.update(current.pidx, current.version, {
+        lookupAttempts: attempts,
+        nextLookupAt: this.nextLookup(current, attempts, this.now()),
+      });
+      if (!written) throw new StaleRowError(`payments ${current.pidx}`);
     });
   }
 

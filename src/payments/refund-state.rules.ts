@@ -41,7 +41,12 @@ export function nextRefundState(from: RefundState, evidence: RefundEvidence): Re
   return NEXT[from][evidence] ?? null;
 }
 
-/** An open refund blocks another refund of the same payment. */
+/**
+ * Open refunds: their money may still move, so one blocks another refund of the same payment
+ * (the partial unique index refunds_one_open_per_payment holds the database to it).
+ */
+export const OPEN_REFUND_STATES: readonly RefundState[] = ['REQUESTED', 'UNKNOWN'];
+
 export function isOpenRefund(state: RefundState): boolean {
-  return state === 'REQUESTED' || state === 'UNKNOWN';
+  return OPEN_REFUND_STATES.includes(state);
 }

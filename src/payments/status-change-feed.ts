@@ -4,7 +4,7 @@
  * row once (unless this process already published it when it made the change) gives every
  * subscriber, on whichever process, exactly one event per change.
  */
-import type { PaymentsRepository } from '../db/payments.repository';
+import type { Database } from '../db/database';
 import type { AuditRow } from '../db/schema';
 import type { PaymentStatus } from './payment-status';
 import type { AuditService } from './audit.service';
@@ -14,33 +14,43 @@ import { auditOperation } from './audit-operation';
 export class StatusChangeFeed {
   private lastId = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** A poll in progress; the next tick waits for it rather than reading the same rows twice. */
+  private polling: Promise<void> | null = null;
 
   constructor(
     private readonly audit: AuditService,
-    private readonly payments: PaymentsRepository,
+    private readonly db: Database,
     private readonly events: PaymentEvents,
     private readonly options: { intervalMs: number; onError?: (error: unknown) => void },
   ) {}
 
   /** Starts from the rows that exist now: earlier changes are history, not events. */
-  start(): void {
-    this.lastId = this.audit.lastId();
-    this.timer = setInterval(() => this.poll(), this.options.intervalMs);
+  async start(): Promise<void> {
+    this.lastId = await this.audit.lastId();
+    this.timer = setInterval(() => void this.poll(), this.options.intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.polling;
   }
 
   /** Publishes status changes recorded since the last poll that this process did not publish. */
-  poll(): void {
+  poll(): Promise<void> {
+    this.polling ??= this.readNew().finally(() => {
+      this.polling = null;
+    });
+    return this.polling;
+  }
+
+  private async readNew(): Promise<void> {
     try {
       for (;;) {
-        const rows = this.audit.statusChangesAfter(this.lastId, 500);
+        const rows = await this.audit.statusChangesAfter(this.lastId, 500);
         for (const row of rows) {
-          if (!this.events.wasPublished(row.id)) this.publish(row);
+          if (!this.events.wasPublished(row.id)) await this.publish(row);
           this.lastId = row.id;
         }
         if (rows.length < 500) break;
@@ -52,8 +62,8 @@ export class StatusChangeFeed {
     }
   }
 
-  private publish(row: AuditRow): void {
-    const payment = row.pidx ? this.payments.byPidx(row.pidx) : undefined;
+  private async publish(row: AuditRow): Promise<void> {
+    const payment = row.pidx ? await this.db.read.payments.byPidx(row.pidx) : undefined;
     if (!payment) return;
     const detail = JSON.parse(row.detail ?? '{}') as { from?: PaymentStatus | null; to?: PaymentStatus };
     const source = auditOperation.sourceOf(row.operation);

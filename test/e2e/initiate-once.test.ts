@@ -53,8 +53,8 @@ describe('initiatePayment exactly once per order', () => {
     const pidx = retried.data.initiatePayment.payment.pidx;
     expect(pidx).not.toBe(orphans[0]!.pidx);
     // The orphan's payment_url reached nobody; the gateway knows only the payment it handed out.
-    expect(gateway.app.services.state.get(orphans[0]!.pidx)).toBeUndefined();
-    const page = gateway.app.services.queries.page({ first: 100 });
+    expect((await gateway.app.services.state.get(orphans[0]!.pidx))).toBeUndefined();
+    const page = await gateway.app.services.queries.page({ first: 100 });
     expect(page.rows.filter((row) => row.purchaseOrderId === input.purchaseOrderId).map((row) => row.pidx)).toEqual([pidx]);
     const again = await gateway.gql(INITIATE, { input });
     expect(again.data.initiatePayment.payment.pidx).toBe(pidx);

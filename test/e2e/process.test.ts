@@ -8,10 +8,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { openDatabase } from '../../src/db/connection';
+import { openSqliteDatabase } from '../../src/db/sqlite/sqlite-database';
 import { EMULATOR_KEY, startEmulator } from '../support/emulator';
 import { startGatedKhalti } from '../support/gated-khalti';
 import { spawnGateway as start, startGatewayProcess } from '../support/processes';
+import { describeOnSqlite } from '../support/engine';
 
 const ADMIN = 'process-admin-key-0123456789abcdef';
 const CLIENT = 'process-client-key-0123456789abcdef';
@@ -91,7 +92,7 @@ describe('the gateway process', () => {
     }
   });
 
-  describe('a DATABASE_URL that cannot be the store stops start-up with one line naming it', () => {
+  describeOnSqlite('a DATABASE_URL that cannot be the store stops start-up with one line naming it', () => {
     const cases: [string, () => string, RegExp][] = [
       ['a folder that does not exist', () => `file:${join(dir, 'no-such-folder', 'gw.sqlite')}`, /^DATABASE_URL: the folder \S+no-such-folder does not exist/],
       [
@@ -128,7 +129,7 @@ describe('the gateway process', () => {
     });
   });
 
-  describe('a database file this user may not write or read stops start-up naming DATABASE_URL', () => {
+  describeOnSqlite('a database file this user may not write or read stops start-up naming DATABASE_URL', () => {
     // Root may write a chmod 444 file and read a chmod 000 one: as root, run the gateway as nobody.
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
     // Nobody must be able to read the checkout to run it (a clone in a private folder, such as a
@@ -152,7 +153,7 @@ describe('the gateway process', () => {
       mkdirSync(sub, { mode: 0o777 });
       chmodSync(sub, 0o777);
       const file = join(sub, 'gw.sqlite');
-      openDatabase(`file:${file}`).close();
+      openSqliteDatabase(`file:${file}`).close();
       chmodSync(file, mode);
       chmodSync(sub, folderMode);
       return `file:${file}`;

@@ -6,13 +6,14 @@ import Database from 'better-sqlite3';
 import { ADMIN_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
 import { INITIATE, REFUND, orderInput } from '../support/operations';
 import { completed } from '../support/payments';
+import { sqliteOf } from '../support/database';
+import { describeOnSqlite } from '../support/engine';
 
-describe('SQLite under pressure', () => {
+describeOnSqlite('SQLite under pressure', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway();
     // Fail fast instead of the production 5 s wait, so the test is quick.
-    gateway.app.database.sqlite.pragma('busy_timeout = 200');
+    gateway = await startGateway({ DATABASE_BUSY_TIMEOUT_MS: '200' });
   });
   afterAll(() => gateway.close());
 
@@ -60,7 +61,7 @@ describe('SQLite under pressure', () => {
   });
 
   it('says the disk is full and writes a payment and its audit row together or not at all', async () => {
-    const sqlite = gateway.app.database.sqlite;
+    const sqlite = sqliteOf(gateway.app.database);
     const pages = sqlite.pragma('page_count', { simple: true }) as number;
     sqlite.pragma(`max_page_count = ${pages}`);
     try {

@@ -29,7 +29,9 @@ function makeClient(overrides: Partial<KhaltiClientOptions> = {}): KhaltiClient 
     secretKey: SECRET,
     timeouts: TIMEOUTS,
     retries: { max: 2, baseDelayMs: 5 },
-    onCall: (e) => events.push(e),
+    onCall: (e) => {
+      events.push(e);
+    },
     ...overrides,
   });
   return client;
