@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS_FOLDER } from '../../../src/db/connection';
+import { MIGRATIONS_FOLDER } from '../../../src/db/migrate';
 
 interface Journal {
   entries: { idx: number; when: number; tag: string }[];
