@@ -4,6 +4,7 @@
  * A database that cannot serve as the store stops start-up with a StorageConfigError naming DATABASE_URL.
  */
 import type { Database } from './database';
+import { openPostgresDatabase } from './postgres/postgres-database';
 import { openSqliteDatabase } from './sqlite/sqlite-database';
 
 export interface OpenDatabaseOptions {
@@ -26,10 +27,6 @@ export function isPostgresUrl(databaseUrl: string): boolean {
 }
 
 export async function openDatabase(databaseUrl: string, options: OpenDatabaseOptions = {}): Promise<Database> {
-  if (isPostgresUrl(databaseUrl)) {
-    // Loaded only when chosen: the embedded default never loads node-postgres.
-    const { openPostgresDatabase } = await import('./postgres/postgres-database');
-    return openPostgresDatabase(databaseUrl, options);
-  }
+  if (isPostgresUrl(databaseUrl)) return openPostgresDatabase(databaseUrl, options);
   return openSqliteDatabase(databaseUrl, options);
 }

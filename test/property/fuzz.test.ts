@@ -410,7 +410,7 @@ describe('fuzzing the gateway', () => {
     const toQuery = (list: [string, string][]) => list.map(([k, v]) => (v === '' && k.length % 2 === 0 ? k : `${k}=${v}`)).join('&');
 
     /** A refused return writes nothing but, within the per-minute cap, one security audit row. */
-    const expectAtMostASecurityRow = (before: ReturnType<typeof rowCounts>) => {
+    const expectAtMostASecurityRow = async (before: Awaited<ReturnType<typeof rowCounts>>) => {
       const after = await rowCounts(gateway);
       expect({ ...after, audit_log: before.audit_log }).toEqual(before);
       expect(after.audit_log - before.audit_log).toBeLessThanOrEqual(1);
@@ -444,14 +444,14 @@ describe('fuzzing the gateway', () => {
           if (names.every((name) => !ours.has(name))) {
             expect(response.status).toBe(404);
             expect(response.text).toContain('Payment not found');
-            expectAtMostASecurityRow(rows);
+            await expectAtMostASecurityRow(rows);
             expect((await upstreamCounts(gateway)).lookup).toBe(calls.lookup);
           } else if (names.length === 1) {
             expect(response.status).toBe(302);
           } else {
             // Ambiguous (pidx repeated): refused as unknown, or sent to one of the named payments.
             if (response.status === 404) {
-              expectAtMostASecurityRow(rows);
+              await expectAtMostASecurityRow(rows);
             } else {
               expect(response.status).toBe(302);
               const location = new URL(String(response.headers.location));
