@@ -8,6 +8,7 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { Pool } from 'pg';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migratePostgres, POSTGRES_MIGRATIONS_FOLDER } from '../../../src/db/postgres/migrate';
+import { postgresStorageProblem } from '../../../src/db/storage-error';
 import * as schema from '../../../src/db/postgres/schema';
 import { createPostgresDatabase, type PostgresDatabase } from '../../support/postgres';
 
@@ -17,8 +18,11 @@ const TABLES = [schema.payments, schema.refunds, schema.initiations, schema.audi
 describe('migratePostgres', () => {
   let database: PostgresDatabase;
   const pools: Pool[] = [];
-  const pool = (): Pool => {
-    const created = new Pool({ connectionString: database.url, max: 2 });
+  const pool = (url = database.url): Pool => {
+    const created = new Pool({ connectionString: url, max: 2 });
+    // pool.end() may resolve before the server has seen every connection close; the DROP ... WITH
+    // (FORCE) after it then terminates them, which an idle client reports as an error event.
+    created.on('error', () => undefined);
     pools.push(created);
     return created;
   };
@@ -64,6 +68,25 @@ describe('migratePostgres', () => {
     expect([...results].sort()).toEqual([0, 0, MIGRATIONS.length]);
     const rows = await pool().query<{ hash: string; created_at: string }>('SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at');
     expect(rows.rows).toEqual(MIGRATIONS.map((migration) => ({ hash: migration.hash, created_at: String(migration.folderMillis) })));
+  });
+
+  it('stops with one line naming DATABASE_URL when its user may not create the tables (PostgreSQL 15: no CREATE for PUBLIC)', async () => {
+    const role = `khalti_test_weak_${randomBytes(4).toString('hex')}`;
+    const admin = pool();
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'weak-secret'`);
+    try {
+      const url = database.url.replace(/^postgres:\/\/[^@]+@/, `postgres://${role}:weak-secret@`);
+      const error = await migratePostgres(pool(url)).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      const message = postgresStorageProblem(url, error)?.message;
+      expect(message).toMatch(new RegExp(`^DATABASE_URL: postgres://${role}:\\*\\*\\*@.*: user "${role}" lacks a privilege the gateway needs in database "${database.name}": permission denied`));
+      expect(message).not.toContain('weak-secret');
+    } finally {
+      await Promise.all(pools.splice(1).map((each) => each.end()));
+      await admin.query(`DROP ROLE ${role}`);
+    }
   });
 
   describe('audit_log', () => {
