@@ -14,6 +14,7 @@ import { MIGRATIONS_FOLDER } from '../../src/db/migrate';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { spawnGateway, type GatewayProcess } from '../support/processes';
+import { describeOnSqlite } from '../support/engine';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,7 +31,7 @@ function hasOpen(pid: number, file: string): boolean {
   });
 }
 
-describe('simultaneous first starts on one new database', () => {
+describeOnSqlite('simultaneous first starts on one new database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'khalti-first-start-'));
   const file = join(dir, 'gateway.sqlite');
   const processes: GatewayProcess[] = [];

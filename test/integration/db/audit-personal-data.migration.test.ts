@@ -12,8 +12,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { MIGRATIONS_FOLDER } from '../../../src/db/connection';
 import { openSqliteDatabase } from '../../../src/db/sqlite/sqlite-database';
 import { filesContaining } from '../../support/database-files';
+import { describeOnSqlite } from '../../support/engine';
 
-describe('migration 0004: personal data in audit rows written before this version', () => {
+describeOnSqlite('migration 0004: personal data in audit rows written before this version', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-migration-'));
