@@ -12,6 +12,7 @@ import { auditOperation, type PrivacyOperation, type RefundOperation, type Secur
 import { currentActor } from './actor.context';
 import { groupBy } from './group-by';
 import type { StatusSource } from './status-source';
+import { containsNul } from './text.rules';
 
 export type { AuditKind } from './audit-operation';
 
@@ -117,6 +118,7 @@ export class AuditService {
   }
 
   async page(options: { pidx?: string; afterId?: number; first: number }): Promise<AuditPage> {
+    if (options.pidx !== undefined && containsNul(options.pidx)) return { rows: [], hasNextPage: false, totalCount: 0 };
     const [rows, totalCount] = await Promise.all([
       this.db.read.audit.page({ pidx: options.pidx, beforeId: options.afterId, limit: options.first + 1 }),
       this.db.read.audit.count(options.pidx),

@@ -12,6 +12,7 @@ import type { PaymentStatus } from './payment-status';
 import type { AuditService } from './audit.service';
 import type { PaymentEvents, PaymentStatusChangeEvent } from './payment-events';
 import type { StatusSource } from './status-source';
+import { containsNul } from './text.rules';
 import { hasAmountMismatch, isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
 
 export interface RefreshOutcome {
@@ -57,7 +58,9 @@ export class PaymentStateService {
     this.now = options.now ?? (() => new Date());
   }
 
-  get(pidx: string): Promise<PaymentRow | undefined> {
+  async get(pidx: string): Promise<PaymentRow | undefined> {
+    // No stored pidx holds a NUL (text.rules.ts), and PostgreSQL would refuse to compare one.
+    if (containsNul(pidx)) return undefined;
     return this.db.read.payments.byPidx(pidx);
   }
 

@@ -7,6 +7,7 @@ import type { PrivacyOperation } from './audit-operation';
 import type { Database } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import type { AuditService } from './audit.service';
+import { containsNul } from './text.rules';
 
 export const PERSONAL_DATA_ERASED: PrivacyOperation = 'personal_data_erased';
 
@@ -28,6 +29,7 @@ export class PersonalDataService {
    * audit row of its own.
    */
   async erase(pidx: string): Promise<PaymentRow | null> {
+    if (containsNul(pidx)) return null;
     const erased = await this.db.transaction(async (tx): Promise<boolean | null> => {
       await tx.lockPayment(pidx);
       const held = await tx.personalData.held(pidx);
@@ -58,6 +60,7 @@ export class PersonalDataService {
 
   /** When the payment's personal data was erased; null if never (or unknown pidx). */
   async erasedAt(pidx: string): Promise<Date | null> {
+    if (containsNul(pidx)) return null;
     return (await this.db.read.payments.byPidx(pidx))?.personalDataErasedAt ?? null;
   }
 }

@@ -19,6 +19,7 @@ import type { PaymentStateService } from './payment-state.service';
 import { isOpenRefund, nextRefundState, OPEN_REFUND_STATES, type RefundEvidence, type RefundState } from './refund-state.rules';
 import { isRefundable } from './status.rules';
 import { groupBy } from './group-by';
+import { containsNul } from './text.rules';
 import { userError, type UserError } from './user-error';
 import type { LogFields } from '../logger';
 
@@ -397,14 +398,15 @@ type Reserved = { outcome: RefundOutcome } | { refund: RefundRow; payment: Payme
 function validate(command: RefundCommand): UserError[] {
   const errors: UserError[] = [];
   if (!command.pidx.trim()) errors.push(userError(['input', 'pidx'], 'BLANK', 'pidx may not be blank.'));
+  else if (containsNul(command.pidx)) errors.push(userError(['input', 'pidx'], 'NOT_REFUNDABLE', 'No payment with this pidx was initiated through this gateway.'));
   if (command.amount !== undefined && (!Number.isSafeInteger(command.amount) || command.amount <= 0)) {
     errors.push(userError(['input', 'amount'], 'INVALID_AMOUNT', 'amount must be a positive whole number of paisa; omit it to refund everything left.'));
   }
   if (command.mobile !== undefined && !MOBILE.test(command.mobile)) {
     errors.push(userError(['input', 'mobile'], 'INVALID_VALUE', 'mobile must be the payer\'s 10-digit Khalti mobile number.'));
   }
-  if (command.idempotencyKey !== undefined && (command.idempotencyKey.length < 1 || command.idempotencyKey.length > 255)) {
-    errors.push(userError(['input', 'idempotencyKey'], 'INVALID_VALUE', 'idempotencyKey must be 1 to 255 characters.'));
+  if (command.idempotencyKey !== undefined && (command.idempotencyKey.length < 1 || command.idempotencyKey.length > 255 || containsNul(command.idempotencyKey))) {
+    errors.push(userError(['input', 'idempotencyKey'], 'INVALID_VALUE', 'idempotencyKey must be 1 to 255 characters, without NUL.'));
   }
   return errors;
 }
@@ -412,10 +414,12 @@ function validate(command: RefundCommand): UserError[] {
 function validateResolve(command: ResolveRefundCommand): UserError[] {
   const errors: UserError[] = [];
   if (!command.refundId.trim()) errors.push(userError(['input', 'refundId'], 'BLANK', 'refundId may not be blank.'));
+  else if (containsNul(command.refundId)) errors.push(userError(['input', 'refundId'], 'INVALID_VALUE', 'No refund with this id.'));
   if (command.state !== 'SUCCEEDED' && command.state !== 'FAILED') {
     errors.push(userError(['input', 'state'], 'INVALID_VALUE', 'state must be SUCCEEDED or FAILED: what the Khalti dashboard shows for this refund.'));
   }
   if (!command.note.trim()) errors.push(userError(['input', 'note'], 'BLANK', 'note may not be blank: say what you checked.'));
+  else if (containsNul(command.note)) errors.push(userError(['input', 'note'], 'INVALID_VALUE', 'note may not contain the NUL character (U+0000).'));
   else if (command.note.length > MAX_RESOLVE_NOTE_LENGTH) {
     errors.push(userError(['input', 'note'], 'INVALID_VALUE', `note must be at most ${MAX_RESOLVE_NOTE_LENGTH} characters.`));
   }
