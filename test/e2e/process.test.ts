@@ -153,7 +153,7 @@ describe('the gateway process', () => {
       mkdirSync(sub, { mode: 0o777 });
       chmodSync(sub, 0o777);
       const file = join(sub, 'gw.sqlite');
-      openSqliteDatabase(`file:${file}`).close();
+      openSqliteDatabase(`file:${file}`).closeNow();
       chmodSync(file, mode);
       chmodSync(sub, folderMode);
       return `file:${file}`;

@@ -36,6 +36,8 @@ export interface SqliteDatabase extends Database {
   readonly engine: 'sqlite';
   /** The writer's raw connection (operators' tools and tests only). */
   readonly sqlite: BetterSqlite.Database;
+  /** Closes at once, for a caller that ran no unit of work (tools that only migrate, tests). */
+  closeNow(): void;
 }
 
 export function sqlitePath(databaseUrl: string): string {
@@ -107,6 +109,9 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
     return probe;
   };
 
+  const closeAll = () => {
+    for (const connection of [probe, ...opened]) if (connection?.open) connection.close();
+  };
   let statements = 0;
   const logger = {
     logQuery: (query: string, params: unknown[]) => {
@@ -144,7 +149,8 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
       }),
     async close() {
       await queue.whenIdle(() => undefined);
-      for (const connection of [probe, ...opened]) if (connection?.open) connection.close();
+      closeAll();
     },
+    closeNow: () => closeAll(),
   };
 }

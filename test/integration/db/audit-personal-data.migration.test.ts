@@ -59,7 +59,7 @@ describeOnSqlite('migration 0004: personal data in audit rows written before thi
         expect(filesContaining(join(dir, 'data'), value)).toEqual([]);
       }
     } finally {
-      database.close();
+      database.closeNow();
     }
   });
 });

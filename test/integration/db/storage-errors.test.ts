@@ -21,7 +21,7 @@ describeOnSqlite('openDatabase: storage problems name DATABASE_URL', () => {
 
   const failure = (url: string, options = {}): StorageConfigError => {
     try {
-      openSqliteDatabase(url, options).close();
+      openSqliteDatabase(url, options).closeNow();
     } catch (error) {
       if (error instanceof StorageConfigError) return error;
       throw error;
@@ -38,7 +38,7 @@ describeOnSqlite('openDatabase: storage problems name DATABASE_URL', () => {
 
   it('creates the folder when asked to (the default ./data)', () => {
     const file = join(dir, 'data', 'gw.sqlite');
-    openSqliteDatabase(`file:${file}`, { createFolder: true }).close();
+    openSqliteDatabase(`file:${file}`, { createFolder: true }).closeNow();
     expect(existsSync(file)).toBe(true);
   });
 
@@ -61,7 +61,7 @@ describeOnSqlite('openDatabase: storage problems name DATABASE_URL', () => {
 
   it('maps the errors SQLite raises to one line naming DATABASE_URL', () => {
     const file = join(dir, 'ro.sqlite');
-    new Database(file).close();
+    new Database(file).closeNow();
     const readOnly = new Database(file, { readonly: true });
     let raised: unknown;
     try {
