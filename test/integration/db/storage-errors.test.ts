@@ -61,7 +61,7 @@ describeOnSqlite('openDatabase: storage problems name DATABASE_URL', () => {
 
   it('maps the errors SQLite raises to one line naming DATABASE_URL', () => {
     const file = join(dir, 'ro.sqlite');
-    new Database(file).closeNow();
+    new Database(file).close();
     const readOnly = new Database(file, { readonly: true });
     let raised: unknown;
     try {
