@@ -129,6 +129,25 @@ describe('the gateway process', () => {
     });
   });
 
+  describe('a PostgreSQL DATABASE_URL that cannot be used stops start-up with one line naming it, without its password', () => {
+    it.each([
+      ['nothing listening there', 'postgres://root:pw-0123456789@127.0.0.1:1/khalti', /^DATABASE_URL: /],
+      ['a database that does not exist', 'postgres://root:pw-0123456789@127.0.0.1:5432/khalti_no_such_database', /^DATABASE_URL: .*does not exist/],
+      ['a URL that does not parse', 'postgres://root:pw-0123456789@', /^DATABASE_URL: is not a valid postgres:/],
+    ])('%s', async (_what, url, message) => {
+      const gateway = start({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url });
+      try {
+        expect(await gateway.exited).toBe(2);
+        const lines = gateway.output().trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]!.slice('Configuration error: '.length)).toMatch(message);
+        expect(gateway.output()).not.toContain('pw-0123456789');
+      } finally {
+        gateway.child.kill('SIGKILL');
+      }
+    });
+  });
+
   describeOnSqlite('a database file this user may not write or read stops start-up naming DATABASE_URL', () => {
     // Root may write a chmod 444 file and read a chmod 000 one: as root, run the gateway as nobody.
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;

@@ -45,7 +45,10 @@ export class WriteQueue {
   constructor(
     private readonly sqlite: Database.Database,
     private readonly options: WriteQueueOptions,
-  ) {}
+  ) {
+    // SQLite's own busy handler would wait with the event loop held; the queue waits on timers.
+    sqlite.pragma('busy_timeout = 0');
+  }
 
   /** Queues `run` as one unit of work; settles after its group commits. */
   enqueue<T>(run: () => Promise<T>): Promise<T> {
