@@ -88,33 +88,21 @@ export class PaymentStateService {
         pidx,
       });
     }
+    // Most lookups change nothing (a pending payment polled, a final one verified again): decided
+    // from a plain read first, they cost no unit of work. Anything else is decided again under
+    // the row's lock, from the row as it is then.
+    const seen = await this.db.read.payments.byPidx(pidx);
+    if (seen && decide(seen, lookup, options).kind === 'none') return { payment: seen, change: null };
+
     const outcome = await this.db.transaction(async (tx): Promise<RefreshOutcome> => {
       await tx.lockPayment(pidx);
       const current = await tx.payments.byPidx(pidx);
       if (!current) throw new Error(`payment ${pidx} vanished`);
+      const decision = decide(current, lookup, options);
+      if (decision.kind === 'none') return { payment: current, change: null };
+      const { changes, moves, late, inferring } = decision;
       const previous = current.status;
-      const inferring = options.inferExpiry === true && previous === 'INITIATED' && lookup.status === 'INITIATED';
-      const reported: PaymentStatus = inferring ? 'EXPIRED' : lookup.status;
-      const moves = reported !== previous && mayMove(previous, reported, current.expiryInferred);
-      // An answer that would walk the payment backwards is an older view of it: none of its
-      // fields are applied (the audit row of the call keeps what it said).
-      if (reported !== previous && !moves) return { payment: current, change: null };
-      const status = moves ? reported : previous;
-      const late = moves && isMoneyMoved(status) && !isMoneyMoved(previous) && (isLateCompletion(previous, status) || current.expiryInferred);
-
-      const changes = {
-        totalAmount: lookup.totalAmount,
-        transactionId: lookup.transactionId ?? current.transactionId,
-        fee: lookup.fee,
-        refunded: lookup.refunded,
-        status,
-        // Khalti saying Expired itself replaces the gateway's guess with Khalti's word; otherwise
-        // the flag stays as history (a later Completed is then a late completion).
-        expiryInferred: inferring || (current.expiryInferred && !(status === 'EXPIRED' && lookup.status === 'EXPIRED')),
-        lateCompletion: current.lateCompletion || late,
-      };
-      const same = (Object.keys(changes) as (keyof typeof changes)[]).every((key) => current[key] === changes[key]);
-      if (same) return { payment: current, change: null };
+      const status = changes.status;
 
       const payment = await tx.payments.update(pidx, current.version, {
         ...changes,
@@ -180,4 +168,41 @@ export class PaymentStateService {
   publish(event: PaymentStatusChangeEvent): void {
     this.events.publish(event);
   }
+}
+
+type Decision =
+  | { kind: 'none' }
+  | {
+      kind: 'write';
+      changes: Pick<PaymentRow, 'totalAmount' | 'transactionId' | 'fee' | 'refunded' | 'status' | 'expiryInferred' | 'lateCompletion'>;
+      /** The status moves (an audit row and an event); otherwise only the other fields change. */
+      moves: boolean;
+      late: boolean;
+      inferring: boolean;
+    };
+
+/** What a lookup's answer does to the payment as it is: nothing, or these changes. */
+function decide(current: PaymentRow, lookup: LookupResult, options: ApplyOptions): Decision {
+  const previous = current.status;
+  const inferring = options.inferExpiry === true && previous === 'INITIATED' && lookup.status === 'INITIATED';
+  const reported: PaymentStatus = inferring ? 'EXPIRED' : lookup.status;
+  const moves = reported !== previous && mayMove(previous, reported, current.expiryInferred);
+  // An answer that would walk the payment backwards is an older view of it: none of its
+  // fields are applied (the audit row of the call keeps what it said).
+  if (reported !== previous && !moves) return { kind: 'none' };
+  const status = moves ? reported : previous;
+  const late = moves && isMoneyMoved(status) && !isMoneyMoved(previous) && (isLateCompletion(previous, status) || current.expiryInferred);
+  const changes = {
+    totalAmount: lookup.totalAmount,
+    transactionId: lookup.transactionId ?? current.transactionId,
+    fee: lookup.fee,
+    refunded: lookup.refunded,
+    status,
+    // Khalti saying Expired itself replaces the gateway's guess with Khalti's word; otherwise
+    // the flag stays as history (a later Completed is then a late completion).
+    expiryInferred: inferring || (current.expiryInferred && !(status === 'EXPIRED' && lookup.status === 'EXPIRED')),
+    lateCompletion: current.lateCompletion || late,
+  };
+  const same = (Object.keys(changes) as (keyof typeof changes)[]).every((key) => current[key] === changes[key]);
+  return same ? { kind: 'none' } : { kind: 'write', changes, moves, late, inferring };
 }
