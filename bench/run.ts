@@ -398,7 +398,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       for (let i = 0; i < latencies.length; i++) {
         const t0 = performance.now();
-        audit.recordUpstreamCall({
+        await audit.recordUpstreamCall({
           operation: 'lookup',
           method: 'POST',
           path: '/api/v2/epayment/lookup/',
