@@ -6,6 +6,7 @@
  */
 import { openDatabase } from '../../../src/db/connection';
 import type { Database } from '../../../src/db/database';
+import type { PostgresDatabase as PostgresEngine } from '../../../src/db/postgres/postgres-database';
 import { StorageConfigError } from '../../../src/db/storage-error';
 import type { InitiationRow, PaymentRow } from '../../../src/db/schema';
 import { createPostgresDatabase, type PostgresDatabase as TestDatabase } from '../../support/postgres';
@@ -42,6 +43,19 @@ const payment = (pidx: string): PaymentRow => {
   };
 };
 
+async function waitForLockWaiter(database: Database): Promise<void> {
+  const pool = (database as PostgresEngine).pool;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const { rows } = await pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    if (Number(rows[0]!.n) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('no unit ever waited for the lock');
+}
+
 describe('PostgreSQL units of work', () => {
   let store: TestDatabase;
   let database: Database;
@@ -76,7 +90,9 @@ describe('PostgreSQL units of work', () => {
       const row = (await tx.payments.byPidx('lock-1'))!;
       await tx.payments.update('lock-1', row.version, { refundedAmount: row.refundedAmount + 100 });
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Released only once PostgreSQL shows the second unit waiting for the row's lock (a positive
+    // sign it is blocked, rather than a pause that hopes it would have got through by now).
+    await waitForLockWaiter(database);
     order.push('released');
     release();
     await Promise.all([first, second]);
