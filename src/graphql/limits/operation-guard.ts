@@ -98,6 +98,9 @@ export interface CostExtension {
   cost: { estimated: number; limit: number };
 }
 
+/** How many distinct documents that passed steps 1-2 the HTTP precheck remembers. */
+const PASSED_DOCUMENTS_KEPT = 1000;
+
 export class OperationGuard {
   /** Costs of the operations prepared for WebSocket subscriptions, by their context (one per subscribe). */
   private readonly preparedCosts = new WeakMap<object, number>();
@@ -206,13 +209,20 @@ export class OperationGuard {
    * a batch, a syntax error) go on to Apollo, which refuses them in its usual way.
    */
   httpPrecheck(formatError: ErrorFormatter): RequestHandler {
+    // Apps send the same few documents again and again: one that passed is not parsed again here
+    // (Apollo keeps its own parsed copy). Bounded, so a stream of distinct documents cannot grow it.
+    const passed = new Set<string>();
     return (req, res, next) => {
       const query = req.method === 'GET' ? req.query['query'] : (req.body as { query?: unknown } | undefined)?.query;
-      if (typeof query !== 'string' || Array.isArray(req.body)) {
+      if (typeof query !== 'string' || Array.isArray(req.body) || passed.has(query)) {
         next();
         return;
       }
       const { document, errors } = this.parse(query);
+      if (document) {
+        if (passed.size >= PASSED_DOCUMENTS_KEPT) passed.delete(passed.values().next().value!);
+        passed.add(query);
+      }
       if (document || errors.every((error) => error.message.startsWith('Syntax Error'))) {
         next();
         return;
@@ -224,7 +234,6 @@ export class OperationGuard {
     };
   }
 
-  /** Apollo: step 4 once Apollo has resolved the operation, before it executes anything. */
   /**
    * Apollo: step 4 once Apollo has resolved the operation, before it executes anything; then the
    * key's rate-limit headers as they are after it (with the strict buckets it drew on), and the
