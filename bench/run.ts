@@ -278,7 +278,7 @@ async function main(): Promise<void> {
     load = new LoadGenerator(app.url);
     const gateway = app;
     const loader = load;
-    const auditCount = () => gateway.services.audit.page({ first: 1 }).totalCount;
+    const auditCount = async () => (await gateway.services.audit.page({ first: 1 })).totalCount;
     const rows: Row[] = [];
     let orders = 0;
     const orderId = () => `bench-${process.pid}-${++orders}`;
@@ -330,11 +330,11 @@ async function main(): Promise<void> {
       });
     /** Runs a measured phase and records its row, with the audit rows it wrote per request. */
     const measure = async (operation: string, concurrency: number, phase: () => Promise<{ result: RunResult }>) => {
-      const auditBefore = auditCount();
+      const auditBefore = await auditCount();
       const before = cpuSample();
       const { result } = await phase();
       const after = cpuSample();
-      rows.push(row(operation, concurrency, result.latencies, result.elapsedMs, auditCount() - auditBefore, { before, after }));
+      rows.push(row(operation, concurrency, result.latencies, result.elapsedMs, (await auditCount()) - auditBefore, { before, after }));
       const last = rows.at(-1)!;
       process.stderr.write(
         `  ${operation} x${concurrency}: ${fmtRate(last.perSecond)} req/s, p50 ${fmtMs(last.p50)} ms, other processes ${fmtCores(last.otherCores)} cores\n`,
@@ -391,14 +391,14 @@ async function main(): Promise<void> {
     {
       const audit = gateway.services.audit;
       const latencies = new Float64Array(COUNTS.auditRows);
-      const auditBefore = auditCount();
+      const auditBefore = await auditCount();
       const request = { pidx: 'bench-audit' };
       const response = { pidx: 'bench-audit', total_amount: 1300, status: 'Completed', transaction_id: 'GFq9PFS7b2iYvL8Lir9oXe', fee: 0, refunded: false };
       const before = cpuSample();
       const started = performance.now();
       for (let i = 0; i < latencies.length; i++) {
         const t0 = performance.now();
-        audit.recordUpstreamCall({
+        await audit.recordUpstreamCall({
           operation: 'lookup',
           method: 'POST',
           path: '/api/v2/epayment/lookup/',
@@ -414,7 +414,7 @@ async function main(): Promise<void> {
       }
       const elapsedMs = performance.now() - started;
       const after = cpuSample();
-      rows.push(row('audit insert (AuditService, in-process)', '1 (sync)', latencies, elapsedMs, auditCount() - auditBefore, { before, after }));
+      rows.push(row('audit insert (AuditService, in-process)', '1 (awaited)', latencies, elapsedMs, (await auditCount()) - auditBefore, { before, after }));
       process.stderr.write(`  audit insert: ${fmtRate(rows.at(-1)!.perSecond)} rows/s\n`);
     }
 
