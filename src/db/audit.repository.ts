@@ -1,5 +1,5 @@
-import { and, count, desc, eq, gt, inArray, lt, max } from 'drizzle-orm';
-import type { Executor } from './executor';
+import { and, count, desc, eq, gt, inArray, lt, max, sql } from 'drizzle-orm';
+import { preparedQuery, type Executor } from './executor';
 import type { AuditRow, NewAuditRow } from './schema';
 
 /** Append-only access to the audit log: insert and read, nothing else (the table's triggers agree). */
@@ -8,8 +8,34 @@ export class AuditRepository {
 
   /** Appends a row and returns its id. */
   async insert(row: Omit<NewAuditRow, 'id'>): Promise<number> {
-    const { auditLog } = this.x.tables;
-    const [inserted] = await this.x.db.insert(auditLog).values(row).returning({ id: auditLog.id });
+    // On every upstream call and status change: its SQL is built once per executor.
+    const query = preparedQuery(this.x, 'audit.insert', () => {
+      const { auditLog } = this.x.tables;
+      return this.x.db
+        .insert(auditLog)
+        .values({
+          at: sql.placeholder('at'),
+          kind: sql.placeholder('kind'),
+          operation: sql.placeholder('operation'),
+          pidx: sql.placeholder('pidx'),
+          actor: sql.placeholder('actor'),
+          httpStatus: sql.placeholder('httpStatus'),
+          durationMs: sql.placeholder('durationMs'),
+          detail: sql.placeholder('detail'),
+        })
+        .returning({ id: auditLog.id })
+        .prepare();
+    });
+    const [inserted] = await query.execute({
+      at: row.at,
+      kind: row.kind,
+      operation: row.operation,
+      pidx: row.pidx ?? null,
+      actor: row.actor ?? null,
+      httpStatus: row.httpStatus ?? null,
+      durationMs: row.durationMs ?? null,
+      detail: row.detail ?? null,
+    });
     return inserted!.id;
   }
 

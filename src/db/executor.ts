@@ -18,4 +18,23 @@ export type Drizzle = BaseSQLiteDatabase<'async', unknown, Tables>;
 export interface Executor {
   readonly db: Drizzle;
   readonly tables: Tables;
+  /**
+   * Prepared queries of a long-lived executor (SQLite's connections, PostgreSQL's pool), so a hot
+   * query's SQL is built once, not per call; absent for one PostgreSQL transaction's executor.
+   */
+  readonly prepared?: Map<string, unknown>;
+}
+
+/**
+ * The query `build` makes, prepared once per executor under `key` (built afresh where the executor
+ * keeps none). Only for queries whose SQL never varies: values go in as sql.placeholder()s.
+ */
+export function preparedQuery<T>(x: Executor, key: string, build: () => T): T {
+  if (!x.prepared) return build();
+  let query = x.prepared.get(key) as T | undefined;
+  if (query === undefined) {
+    query = build();
+    x.prepared.set(key, query);
+  }
+  return query;
 }

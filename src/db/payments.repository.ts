@@ -1,5 +1,5 @@
-import { and, count, desc, eq, inArray, isNotNull, lt, lte, or } from 'drizzle-orm';
-import type { Executor } from './executor';
+import { and, count, desc, eq, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { preparedQuery, type Executor } from './executor';
 import type { PaymentStatus } from '../payments/payment-status';
 import type { NewPaymentRow, PaymentRow } from './schema';
 
@@ -7,8 +7,12 @@ export class PaymentsRepository {
   constructor(private readonly x: Executor) {}
 
   async byPidx(pidx: string): Promise<PaymentRow | undefined> {
-    const { payments } = this.x.tables;
-    const [row] = await this.x.db.select().from(payments).where(eq(payments.pidx, pidx)).limit(1);
+    // Several times per request (the bench's profile showed building and preparing its SQL each time).
+    const query = preparedQuery(this.x, 'payments.byPidx', () => {
+      const { payments } = this.x.tables;
+      return this.x.db.select().from(payments).where(eq(payments.pidx, sql.placeholder('pidx'))).limit(1).prepare();
+    });
+    const [row] = await query.execute({ pidx });
     return row;
   }
 

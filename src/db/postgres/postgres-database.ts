@@ -58,7 +58,11 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
   // The PostgreSQL tables have the SQLite tables' names and row types (schema-parity.ts); the
   // repositories are typed against the latter (executor.ts).
   const tables = schema as unknown as Tables;
-  const executor = (over: NodePgDatabase<typeof schema>): Executor => ({ db: over as unknown as Drizzle, tables });
+  const executor = (over: NodePgDatabase<typeof schema>, prepared?: Map<string, unknown>): Executor => ({
+    db: over as unknown as Drizzle,
+    tables,
+    ...(prepared ? { prepared } : {}),
+  });
 
   const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
     withRetries(
@@ -78,7 +82,7 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
   return {
     engine: 'postgres',
     pool,
-    read: repositoriesOver(executor(db)),
+    read: repositoriesOver(executor(db, new Map())),
     migrationsApplied,
     description: `PostgreSQL at ${redactDatabaseUrl(databaseUrl)}`,
     transaction,

@@ -119,12 +119,21 @@ export class WriteQueue {
     const max = this.options.maxGroupSize ?? 64;
     while (this.waiting.length > 0 && ran.length < max) {
       const unit = this.waiting.shift()!;
-      this.sqlite.exec('SAVEPOINT unit');
+      // A unit alone in its group needs no savepoint: if it fails, the whole transaction goes. One
+      // that others may join (they arrive while it runs) gets one, so it can be undone alone.
+      const alone = ran.length === 0 && this.waiting.length === 0;
+      if (!alone) this.sqlite.exec('SAVEPOINT unit');
       try {
         const value = await unit.run();
-        this.sqlite.exec('RELEASE unit');
+        if (!alone) this.sqlite.exec('RELEASE unit');
         ran.push({ unit, value });
       } catch (error) {
+        if (alone) {
+          if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+          unit.reject(error);
+          this.lastGroupSize = 0;
+          return;
+        }
         if (!this.sqlite.inTransaction) {
           // SQLite rolled the whole transaction back (a full disk, an I/O error): the units that
           // ran before this one in the group are gone too.

@@ -60,6 +60,18 @@ describe('the SQLite write queue', () => {
     expect(rows()).toEqual([1, 3]);
   });
 
+  it('undoes a unit that fails alone in its group, and the next group starts clean', async () => {
+    await expect(
+      queue.enqueue(async () => {
+        writer.prepare('INSERT INTO t (x) VALUES (?)').run(4);
+        throw new Error('alone and failed');
+      }),
+    ).rejects.toThrow('alone and failed');
+    expect(writer.inTransaction).toBe(false);
+    await queue.enqueue(insert(6));
+    expect(rows()).toEqual([6]);
+  });
+
   it('settles a unit only when another connection can already read what it wrote', async () => {
     let seen: unknown[] = [];
     await queue.enqueue(insert(7)).then(() => {
