@@ -169,6 +169,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const reconciler = new Reconciler(database, state, refunds, {
     intervalMs: config.reconcileIntervalMs,
+    concurrency: config.reconcileConcurrency,
+    // A claimed payment is kept from other instances for longer than its lookup (with retries) can take.
+    claimLeaseMs: khalti.totalTimeoutMs * 2 + 5000,
     now,
     onError: (error, pidx) =>
       log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', ...(pidx ? { pidx } : {}), err: error }),

@@ -63,6 +63,8 @@ export interface Config {
   /** GET /khalti/return requests each client address may make a minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
   returnRateLimitPerMinute: number;
   reconcileIntervalMs: number;
+  /** Reconciler lookups in flight at once (RECONCILE_CONCURRENCY). */
+  reconcileConcurrency: number;
   /** METRICS_TOKEN (16+ characters): GET /metrics then needs `Authorization: Bearer <token>`. Never logged. */
   metricsToken?: string;
   /** LOG_LEVEL: lines below it are dropped (default info). */
@@ -196,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: readCorsOrigins(env),
     returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
+    reconcileConcurrency: readInt(env, 'RECONCILE_CONCURRENCY', 8, 1, 256),
     metricsToken,
     logLevel: readLogLevel(env),
     shutdown: {

@@ -9,6 +9,7 @@
  * read affected rows through `.returning()`. The suite runs on both engines to hold them to it.
  */
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type { Engine } from './database';
 import type * as schema from './schema';
 
 export type Tables = Pick<typeof schema, 'payments' | 'refunds' | 'initiations' | 'auditLog'>;
@@ -18,6 +19,8 @@ export type Drizzle = BaseSQLiteDatabase<'async', unknown, Tables>;
 export interface Executor {
   readonly db: Drizzle;
   readonly tables: Tables;
+  /** For the little SQL the dialects spell differently (row locks SQLite does not have). */
+  readonly engine: Engine;
   /**
    * Prepared queries of a long-lived executor (SQLite's connections, PostgreSQL's pool), so a hot
    * query's SQL is built once, not per call; absent for one PostgreSQL transaction's executor.

@@ -83,6 +83,25 @@ export class PaymentsRepository {
     return row?.n ?? 0;
   }
 
+  /**
+   * Claims up to `limit` payments whose reconciler lookup is due, oldest due first, by moving their
+   * next_lookup_at to `leaseUntil`: until then no other pass (in any instance) takes them, and if
+   * this one dies they come due again. On PostgreSQL rows another instance is claiming right now
+   * are skipped (FOR UPDATE SKIP LOCKED), so concurrent passes share the backlog instead of
+   * waiting on each other; SQLite's writer runs one unit at a time anyway.
+   */
+  async claimDueForLookup(now: Date, limit: number, leaseUntil: Date): Promise<PaymentRow[]> {
+    const { payments } = this.x.tables;
+    const lock = this.x.engine === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+    const due = and(isNotNull(payments.nextLookupAt), lte(payments.nextLookupAt, now));
+    const claimed = await this.x.db
+      .update(payments)
+      .set({ nextLookupAt: leaseUntil })
+      .where(inArray(payments.pidx, sql`(SELECT ${payments.pidx} FROM ${payments} WHERE ${due} ORDER BY ${payments.nextLookupAt} LIMIT ${limit}${lock})`))
+      .returning();
+    return claimed;
+  }
+
   /** Payments whose next reconciler lookup is due (next_lookup_at is null once nothing can change). */
   async dueForLookup(now: Date, limit: number): Promise<PaymentRow[]> {
     const { payments } = this.x.tables;

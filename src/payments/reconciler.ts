@@ -18,8 +18,15 @@ export interface ReconcilerOptions {
   maxBackoffMs?: number;
   /** How long after expires_at the last lookup happens (Khalti's clock and ours differ a little). */
   expiryGraceMs?: number;
-  /** Payments looked up per pass. */
+  /** Most payments looked up per pass. */
   batchSize?: number;
+  /** Lookups in flight at once within a pass (RECONCILE_CONCURRENCY). */
+  concurrency?: number;
+  /**
+   * How long a claimed payment is kept from other passes (in any instance): longer than one
+   * lookup and its bookkeeping can take. A pass claims `concurrency` payments at a time.
+   */
+  claimLeaseMs?: number;
   /** Looks after a refund for the status to follow it, before giving up. */
   maxRefundFollowUps?: number;
   /** Offsets from expires_at at which a payment the gateway inferred EXPIRED is looked up again. */
@@ -85,11 +92,18 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     const now = this.now();
-    const due = await this.db.read.payments.dueForLookup(now, this.options.batchSize ?? 50);
-    for (const payment of due) {
-      if (this.stopRequested) return;
-      await this.reconcile(payment);
+    const limit = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const concurrency = Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY);
+    const leaseUntil = () => new Date(this.now().getTime() + (this.options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS));
+    // Claimed a few at a time, so that a claim's lease only has to outlast the lookups in flight,
+    // and other instances' passes take the rest of the backlog meanwhile.
+    for (let done = 0; done < limit && !this.stopRequested; ) {
+      const claimed = await this.db.transaction((tx) => tx.payments.claimDueForLookup(now, Math.min(concurrency, limit - done), leaseUntil()));
+      if (claimed.length === 0) break;
+      await Promise.all(claimed.map((payment) => this.reconcile(payment)));
+      done += claimed.length;
     }
+    if (this.stopRequested) return;
     await this.refunds.markAbandonedUnknown();
     for (const refund of await this.refunds.dueForSettling(now)) {
       if (this.stopRequested) return;
@@ -152,6 +166,10 @@ export class Reconciler {
     return next === undefined ? null : new Date(next);
   }
 }
+
+const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CLAIM_LEASE_MS = 60_000;
 
 /** After the gateway inferred EXPIRED: look again 1 hour and 24 hours after expires_at. */
 export const LATE_COMPLETION_CHECKS_MS: readonly number[] = [60 * 60 * 1000, 24 * 60 * 60 * 1000];

@@ -61,6 +61,7 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
   const executor = (over: NodePgDatabase<typeof schema>, prepared?: Map<string, unknown>): Executor => ({
     db: over as unknown as Drizzle,
     tables,
+    engine: 'postgres',
     ...(prepared ? { prepared } : {}),
   });
 

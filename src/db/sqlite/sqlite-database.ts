@@ -125,6 +125,7 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
   const asExecutor = (connection: BetterSqlite.Database): Executor => ({
     db: drizzle(connection, { schema, logger }) as unknown as Drizzle,
     tables,
+    engine: 'sqlite',
     prepared: new Map(),
   });
   const queue = new WriteQueue(writer, { busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });

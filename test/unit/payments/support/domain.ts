@@ -100,6 +100,8 @@ export interface Domain {
   state: PaymentStateService;
   refunds: RefundService;
   reconciler: Reconciler;
+  /** Another reconciler on the same database and services (as a second instance would run). */
+  secondReconciler(options?: Partial<ReconcilerOptions>): Reconciler;
   clock: { now: Date; advance(ms: number): void; set(at: Date): void };
   /** Stores an INITIATED payment (as initiate would) and returns it. */
   initiated(overrides?: Partial<PaymentRow>): Promise<PaymentRow>;
@@ -185,6 +187,7 @@ export async function createDomain(reconcilerOptions: Partial<ReconcilerOptions>
 
   return {
     database,
+    secondReconciler: (options = {}) => new Reconciler(database, state, refunds, { intervalMs: INTERVAL_MS, now, ...reconcilerOptions, ...options }),
     khalti,
     payments,
     audit,
