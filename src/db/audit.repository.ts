@@ -39,6 +39,17 @@ export class AuditRepository {
     return inserted!.id;
   }
 
+  /** One status-change row by id (what an announcement names). */
+  async statusChangeById(id: number): Promise<AuditRow | undefined> {
+    const { auditLog } = this.x.tables;
+    const [row] = await this.x.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.id, id), eq(auditLog.kind, 'status_change')))
+      .limit(1);
+    return row;
+  }
+
   /** Status changes recorded after a given row id, oldest first (for other processes' events). */
   async statusChangesAfter(id: number, limit: number): Promise<AuditRow[]> {
     const { auditLog } = this.x.tables;

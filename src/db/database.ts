@@ -18,6 +18,21 @@ export interface Tx extends Repositories {
    * PostgreSQL: SELECT ... FOR UPDATE. SQLite: every unit already holds the database's write lock.
    */
   lockPayment(pidx: string): Promise<void>;
+  /**
+   * Announces, when this unit commits, the status change recorded as audit row `auditId`, to every
+   * instance listening (PostgreSQL: pg_notify in this transaction, delivered at commit and in
+   * commit order). SQLite: nothing; other processes on the file read the log (StatusChangeFeed).
+   */
+  announceStatusChange(auditId: number): Promise<void>;
+}
+
+/** What an instance hears of the status changes any instance commits (Database.listenForStatusChanges). */
+export interface StatusChangeListener {
+  /** A committed status change, by its audit row id, in commit order. */
+  onChange(auditId: number): void;
+  /** Listening (again): changes announced while not listening were missed, and must be read from the log. */
+  onListening(): void;
+  onError(error: unknown): void;
 }
 
 export type WriteProbe = { ok: true } | { ok: false; reason: 'locked' | 'read-only' | 'unavailable'; code?: string };
@@ -44,6 +59,11 @@ export interface Database {
    * (SQLite: checkpoint and truncate the WAL). Returns false when part had to be left for later.
    */
   afterErasure(): Promise<boolean>;
+  /**
+   * Starts hearing committed status changes as they are announced; null where the engine has no
+   * such channel (SQLite: the log is polled instead). Reconnects by itself until closed.
+   */
+  listenForStatusChanges(listener: StatusChangeListener): Promise<{ close(): Promise<void> }> | null;
   /** Where the data lives, for log lines (never a password). */
   readonly description: string;
   close(): Promise<void>;

@@ -3,7 +3,7 @@
  * change and refund step. Rows are never updated or deleted. A step of a unit of work is written
  * in that unit (`tx`), so the row and the change it reports commit together or not at all.
  */
-import type { Database } from '../db/database';
+import type { Database, Tx } from '../db/database';
 import type { Repositories } from '../db/repositories';
 import type { AuditRow } from '../db/schema';
 import type { KhaltiCallEvent } from '../khalti/khalti.types';
@@ -56,7 +56,8 @@ export class AuditService {
     );
   };
 
-  statusChange(tx: Repositories, change: {
+  /** The audit row of a status change, announced to every instance when the unit commits. */
+  async statusChange(tx: Tx, change: {
     pidx: string;
     previousStatus: PaymentStatus | null;
     status: PaymentStatus;
@@ -64,7 +65,7 @@ export class AuditService {
     at: Date;
     detail?: Record<string, unknown>;
   }): Promise<number> {
-    return tx.audit.insert({
+    const id = await tx.audit.insert({
       at: change.at,
       kind: 'status_change',
       operation: auditOperation.statusChange(change.source),
@@ -72,6 +73,8 @@ export class AuditService {
       actor: currentActor() ?? null,
       detail: JSON.stringify({ from: change.previousStatus, to: change.status, ...change.detail }),
     });
+    await tx.announceStatusChange(id);
+    return id;
   }
 
   async refundStep(tx: Repositories, step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): Promise<void> {
@@ -102,6 +105,10 @@ export class AuditService {
 
   statusChangesAfter(id: number, limit: number): Promise<AuditRow[]> {
     return this.db.read.audit.statusChangesAfter(id, limit);
+  }
+
+  statusChangeById(id: number): Promise<AuditRow | undefined> {
+    return this.db.read.audit.statusChangeById(id);
   }
 
   lastId(): Promise<number> {

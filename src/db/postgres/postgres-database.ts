@@ -11,6 +11,7 @@ import { withRetries, type Database, type Tx, type WriteProbe } from '../databas
 import type { Drizzle, Executor, Tables } from '../executor';
 import { repositoriesOver } from '../repositories';
 import { postgresStorageProblem, redactDatabaseUrl } from '../storage-error';
+import { listenForStatusChanges, STATUS_CHANGE_CHANNEL } from './status-change-listener';
 import { migratePostgres } from './migrate';
 import * as schema from './schema';
 
@@ -74,6 +75,9 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
             lockPayment: async (pidx) => {
               await inner.execute(sql`SELECT 1 FROM ${schema.payments} WHERE ${schema.payments.pidx} = ${pidx} FOR UPDATE`);
             },
+            announceStatusChange: async (auditId) => {
+              await inner.execute(sql`SELECT pg_notify(${STATUS_CHANGE_CHANNEL}, ${String(auditId)})`);
+            },
           };
           return work(tx);
         }),
@@ -88,6 +92,7 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
     description: `PostgreSQL at ${redactDatabaseUrl(databaseUrl)}`,
     transaction,
     statementCount: () => statements,
+    listenForStatusChanges: (listener) => listenForStatusChanges(databaseUrl, listener),
     canWrite: () => probeWrites(pool),
     // PostgreSQL keeps no old row versions once VACUUM has run; nothing to do now.
     afterErasure: async () => true,

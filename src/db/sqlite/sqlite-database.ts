@@ -129,7 +129,7 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
     prepared: new Map(),
   });
   const queue = new WriteQueue(writer, { busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
-  const tx: Tx = { ...repositoriesOver(asExecutor(writer)), lockPayment: async () => undefined };
+  const tx: Tx = { ...repositoriesOver(asExecutor(writer)), lockPayment: async () => undefined, announceStatusChange: async () => undefined };
   const read = repositoriesOver(asExecutor(reader));
 
   return {
@@ -140,6 +140,7 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
     description: memory ? 'SQLite in memory' : `SQLite at ${path}`,
     transaction: (work) => withRetries(() => queue.enqueue(() => work(tx)), () => false),
     statementCount: () => statements,
+    listenForStatusChanges: () => null,
     canWrite: () => probeWritesPatiently(probeConnection),
     afterErasure: () =>
       queue.whenIdle(() => {

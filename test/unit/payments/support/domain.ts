@@ -136,8 +136,9 @@ export async function createDomain(reconcilerOptions: Partial<ReconcilerOptions>
   const events: PaymentStatusChangeEvent[] = [];
   const originalPublish = published.publish.bind(published);
   published.publish = (event) => {
-    events.push(event);
-    originalPublish(event);
+    const fresh = originalPublish(event);
+    if (fresh) events.push(event);
+    return fresh;
   };
   const warnings: string[] = [];
   const state = new PaymentStateService(database, khalti, audit, published, { now, warn: (line) => warnings.push(line) });
