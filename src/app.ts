@@ -33,6 +33,8 @@ import { Reconciler } from './payments/reconciler';
 import { StatusChangeFeed } from './payments/status-change-feed';
 import { RefundService } from './payments/refund.service';
 import { createEmulator, type Emulator } from './sandbox/emulator';
+import { clientAddressResolver } from './graphql/rate-limit/client-address';
+import { RedisRateLimiter } from './graphql/rate-limit/redis-rate-limiter';
 import { PersonalDataService } from './payments/personal-data.service';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
 import { OperationsSnapshot } from './payments/operations-snapshot';
@@ -183,6 +185,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   const apiKeys = new ApiKeys(config.apiKeys);
+  // REDIS_URL: the per-key limits are shared by every instance (with a per-process fallback).
+  const redisLimiter = config.redis
+    ? new RedisRateLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, limits: config.graphql.rateLimits, log, onFallback: metrics.rateLimit.fallback })
+    : null;
+  await redisLimiter?.connect();
+  const clientAddressOf = clientAddressResolver(config.trustedProxies);
   const schema = await buildGatewaySchema(events);
   const graphql = await startGraphqlServer({
     httpServer: server,
@@ -195,6 +203,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     introspection: config.graphql.introspection,
     limits: config.graphql.limits,
     rateLimits: config.graphql.rateLimits,
+    ...(redisLimiter ? { rateLimiter: redisLimiter } : {}),
+    clientAddressOf,
     trustedDocuments: config.graphql.trustedDocuments,
     // The gateway's own pages (GraphiQL) are served from PUBLIC_URL; same-host is allowed anyway.
     // A storefront allowed to call /graphql over HTTP (CORS_ORIGINS) may subscribe too.
@@ -212,6 +222,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     healthRouter({
       shuttingDown: () => shuttingDown,
       databaseWritable: reuseLockedAnswer(() => database.canWrite(), () => now().getTime()),
+      ...(redisLimiter ? { rateLimitsShared: () => redisLimiter.shared } : {}),
     }),
   );
   app.use(metricsRouter(metrics.registry, config.metricsToken));
@@ -221,6 +232,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       audit,
       merchantSecret: config.merchantSecret,
       rateLimitPerMinute: config.returnRateLimitPerMinute,
+      clientAddressOf,
       now,
     }),
   );
@@ -261,6 +273,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         const cut = await drain.closeAndWait(config.shutdown.graceMs);
         if (cut > 0) log(`shutdown: ${cut} request(s) still in flight after SHUTDOWN_GRACE_MS (${config.shutdown.graceMs} ms); closing their connections`);
         await graphql.stop();
+        await redisLimiter?.close();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();
         await upstream?.close();

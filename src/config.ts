@@ -3,6 +3,7 @@
  * clear line naming the variable; nothing here ever echoes a key's value.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sandbox/emulator.defaults';
 import { KHALTI_ORIGINS } from './khalti/khalti.origins';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
@@ -60,6 +61,18 @@ export interface Config {
    * pages. Never `*`. Empty: no CORS headers at all.
    */
   corsOrigins: string[];
+  /**
+   * REDIS_URL (redis://[user:password@]host[:port][/db]): the per-key rate limits are counted there,
+   * shared by every instance. Null: each process counts its own. The URL may carry a password:
+   * never log it.
+   */
+  redis: { url: string; keyPrefix: string } | null;
+  /**
+   * TRUSTED_PROXIES: addresses or CIDR blocks of the load balancers in front of the gateway. The
+   * client address (per-address rate limits) is then the right-most X-Forwarded-For entry that is
+   * not one of them; empty (the default): the TCP peer, and X-Forwarded-For is ignored.
+   */
+  trustedProxies: string[];
   /** GET /khalti/return requests each client address may make a minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
   returnRateLimitPerMinute: number;
   reconcileIntervalMs: number;
@@ -110,6 +123,8 @@ export const DEFAULT_DATABASE_URL = 'file:./data/khalti-graphql.sqlite';
 export const MIN_API_KEY_LENGTH = 16;
 export const MIN_MERCHANT_SECRET_LENGTH = 32;
 export const MIN_METRICS_TOKEN_LENGTH = 16;
+/** REDIS_KEY_PREFIX: the start of every key the gateway writes to Redis (instances of one deployment share it). */
+export const DEFAULT_REDIS_KEY_PREFIX = 'khalti-graphql:';
 
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -196,6 +211,8 @@ export function loadConfig(env: Env = process.env): Config {
     merchantSecret,
     returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
     corsOrigins: readCorsOrigins(env),
+    redis: readRedis(env),
+    trustedProxies: readTrustedProxies(env),
     returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
     reconcileConcurrency: readInt(env, 'RECONCILE_CONCURRENCY', 8, 1, 256),
@@ -317,6 +334,45 @@ function readUrl(env: Env, name: string): string | undefined {
   }
   if (url.search || url.hash) throw new ConfigError(name, 'must not carry a query string or fragment');
   return raw.replace(/\/+$/, '');
+}
+
+/** REDIS_URL, checked here so a typo stops start-up; the message never repeats the URL (it may hold a password). */
+function readRedis(env: Env): Config['redis'] {
+  const raw = blankToUndefined(env.REDIS_URL);
+  const keyPrefix = blankToUndefined(env.REDIS_KEY_PREFIX) ?? DEFAULT_REDIS_KEY_PREFIX;
+  if (/\s/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must not contain whitespace');
+  if (raw === undefined) return null;
+  const shape = 'must be redis://[user:password@]host[:port][/db] (or rediss:// for TLS)';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', shape);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname || url.search || url.hash) throw new ConfigError('REDIS_URL', shape);
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new ConfigError('REDIS_URL', `${shape}; the database is a number (0-15 on a default server)`);
+  return { url: raw, keyPrefix };
+}
+
+/** TRUSTED_PROXIES: comma-separated IPv4/IPv6 addresses or CIDR blocks. */
+function readTrustedProxies(env: Env): string[] {
+  const raw = blankToUndefined(env.TRUSTED_PROXIES);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [address = '', bits, extra] = entry.split('/');
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+      if (family === 0 || !validBits || extra !== undefined) {
+        throw new ConfigError('TRUSTED_PROXIES', `"${entry}" is not an IP address or CIDR block such as 10.0.0.0/8 or fd00::/8`);
+      }
+      return entry;
+    });
 }
 
 function readKeyList(env: Env, name: string): string[] {

@@ -23,7 +23,8 @@ import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits/query-limits';
 import { stripSuggestions } from './limits/suggestions';
 import type { TrustedDocuments } from './limits/trusted-documents';
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
+import { clientAddressResolver, type ClientAddressOf } from './rate-limit/client-address';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimiting, type RateLimits } from './rate-limit/rate-limiter';
 
 export const GRAPHQL_PATH = '/graphql';
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -47,6 +48,10 @@ export interface GraphqlServerOptions {
   introspection?: boolean;
   limits?: QueryLimits;
   rateLimits?: RateLimits;
+  /** The limiter counting them (with REDIS_URL, shared by every instance); default: one in this process. */
+  rateLimiter?: RateLimiting;
+  /** The client address of a request (TRUSTED_PROXIES); default: the TCP peer. */
+  clientAddressOf?: ClientAddressOf;
   /** TRUSTED_DOCUMENTS: the only documents client keys may run, over HTTP and WebSocket. */
   trustedDocuments?: TrustedDocuments | null;
   /**
@@ -66,10 +71,11 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     schema,
     limits: options.limits ?? DEFAULT_QUERY_LIMITS,
     introspection,
-    rateLimiter: new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
+    rateLimiter: options.rateLimiter ?? new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
     trustedDocuments: options.trustedDocuments ?? null,
   });
   const formatError = gatewayErrorFormatter(createErrorFormatter(log), production);
+  const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
 
   const allowedOrigins = new Set(options.wsAllowedOrigins ?? []);
   /**
@@ -105,7 +111,8 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // Every operation on the socket goes through the same limits, validation and rate limits as HTTP;
       // then only subscriptions run here (queries and mutations go over HTTP, where 401s, CSRF
       // prevention and per-request logs apply).
-      onSubscribe: (ctx, _id, payload) => subscriptionsOnly(guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization))),
+      onSubscribe: async (ctx, _id, payload) =>
+        subscriptionsOnly(await guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization, clientAddressOf(ctx.extra.request)))),
       // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
       onOperation: (_ctx, _id, _payload, _args, result) => (options.metrics && isAsyncIterable(result) ? counted(result, options.metrics) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
@@ -159,12 +166,12 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
-      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller),
+      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller, clientAddressOf),
       ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => apiKeys.authenticate(authorization).caller?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {
-        context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization),
+        context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization, clientAddressOf(req)),
       }),
     ],
     async stop() {

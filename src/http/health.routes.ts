@@ -6,6 +6,12 @@ export interface Readiness {
   shuttingDown(): boolean;
   /** Whether the database accepts a write now (a short probe that never holds the event loop). */
   databaseWritable(): Promise<WriteProbe>;
+  /**
+   * With REDIS_URL: whether the rate limits are counted in Redis now. Reported in the body only:
+   * while Redis is unreachable each instance still limits on its own (the fallback), and every
+   * instance shares the one Redis, so failing readiness would take them all out at once.
+   */
+  rateLimitsShared?(): boolean;
 }
 
 const DATABASE_MESSAGES: Record<Exclude<WriteProbe, { ok: true }>['reason'], string> = {
@@ -35,7 +41,8 @@ export function reuseLockedAnswer(probe: () => Promise<WriteProbe>, now: () => n
 /**
  * /healthz: the process is up (liveness; stays 200 while shutting down, so nothing kills a
  * draining process). /readyz: this instance should get traffic: not shutting down, and the
- * database accepts writes. 503 bodies carry a stable `reason` and a sentence; never a path.
+ * database accepts writes. With REDIS_URL the body also says whether Redis counts the rate limits
+ * (`redis`: ok or unreachable), without changing the status (see rateLimitsShared). 503 bodies carry a stable `reason` and a sentence; never a path.
  */
 export function healthRouter(readiness: Readiness): Router {
   const router = Router();
@@ -50,13 +57,18 @@ export function healthRouter(readiness: Readiness): Router {
       return;
     }
     const probe = await readiness.databaseWritable();
+    const redis = readiness.rateLimitsShared ? { redis: readiness.rateLimitsShared() ? 'ok' : 'unreachable' } : {};
     if (probe.ok) {
-      res.json({ status: 'ready' });
+      res.json({
+        status: 'ready',
+        ...redis,
+        ...(redis.redis === 'unreachable' ? { message: 'Redis is unreachable: this instance counts the rate limits on its own until it is back' } : {}),
+      });
       return;
     }
     const reason = `database_${probe.reason.replace('-', '_')}`;
     const message = probe.code ? `${DATABASE_MESSAGES[probe.reason]} (${probe.code})` : DATABASE_MESSAGES[probe.reason];
-    res.status(503).json({ status: 'unavailable', reason, message });
+    res.status(503).json({ status: 'unavailable', reason, message, ...redis });
   });
   return router;
 }

@@ -56,7 +56,7 @@ function gatewayErrors(query: string, variables: Record<string, unknown> = {}, i
   if (!parsed.document) return parsed.errors.map((error) => error.message);
   const invalid = validate(schema, parsed.document, [...specifiedRules, ...g.validationRules]);
   if (invalid.length > 0) return invalid.map((error) => error.message);
-  const { refusal } = g.admit(parsed.document, getOperationAST(parsed.document)!, variables, null);
+  const { refusal } = g.measure(parsed.document, getOperationAST(parsed.document)!, variables);
   return refusal ? [refusal.message] : [];
 }
 
