@@ -123,6 +123,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     secretKey: config.khalti.secretKey,
     onCall: eachOf(audit.recordUpstreamCall, metrics.khaltiCall),
     timeouts: khaltiTimeouts(config.khalti.timeoutMs),
+    connections: config.khalti.maxConnections,
     ...options.khalti,
   });
   const events = new PaymentEvents();

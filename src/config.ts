@@ -28,8 +28,10 @@ export interface Config {
     baseUrl?: string;
     secretKey: string;
     publicKey?: string;
-    /** The longest one call to Khalti may take, connect to last byte (KHALTI_TIMEOUT_MS). */
+    /** The longest one call to Khalti may take, from sending it to its last byte (KHALTI_TIMEOUT_MS). */
     timeoutMs: number;
+    /** Most concurrent connections to Khalti (KHALTI_MAX_CONNECTIONS): the client's pool size. */
+    maxConnections: number;
   };
   database: {
     url: string;
@@ -201,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
       secretKey: secretKey ?? EMULATOR_DEFAULT_SECRET_KEY,
       publicKey: blankToUndefined(env.KHALTI_PUBLIC_KEY) ?? (embedded ? EMULATOR_DEFAULT_PUBLIC_KEY : undefined),
       timeoutMs,
+      maxConnections: readInt(env, 'KHALTI_MAX_CONNECTIONS', 64, 1, 1024),
     },
     database: {
       url: databaseUrl,

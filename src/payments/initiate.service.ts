@@ -120,8 +120,10 @@ export class InitiateService {
       // Nothing was stored, so the order is free to try again. If Khalti did create a payment
       // we never heard of, its payment_url reached nobody: no buyer can pay it, and it expires.
       // UNKNOWN (rather than FAILED) records that Khalti may hold a payment for this order that
-      // nobody was told of; either way the order may be tried again.
-      const state = nextInitiationState('IN_FLIGHT', error instanceof KhaltiUnavailableError ? 'no_answer' : 'khalti_refused')!;
+      // nobody was told of; either way the order may be tried again. A call refused before
+      // anything was sent (no free connection, no connection at all) leaves nothing at Khalti: FAILED.
+      const mayExistAtKhalti = error instanceof KhaltiUnavailableError && !error.nothingSent;
+      const state = nextInitiationState('IN_FLIGHT', mayExistAtKhalti ? 'no_answer' : 'khalti_refused')!;
       const at = this.now();
       await this.db.transaction((tx) => tx.initiations.finish(input.purchaseOrderId, owner, state, null, at));
       if (error instanceof KhaltiValidationError) return { payment: null, userErrors: mapKhaltiFieldErrors(error.fields) };

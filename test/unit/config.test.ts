@@ -29,6 +29,13 @@ describe('loadConfig', () => {
     expect(config.apiKeys.admin[0]).not.toBe(config.apiKeys.client[0]);
     expect(config.reconcileIntervalMs).toBe(15000);
     expect(config.khalti.timeoutMs).toBe(15000);
+    expect(config.khalti.maxConnections).toBe(64);
+  });
+
+  it('reads KHALTI_MAX_CONNECTIONS between 1 and 1024', () => {
+    expect(loadConfig({ KHALTI_MAX_CONNECTIONS: '1' }).khalti.maxConnections).toBe(1);
+    expect(loadConfig({ KHALTI_MAX_CONNECTIONS: ' 1024 ' }).khalti.maxConnections).toBe(1024);
+    expect(loadConfig({ KHALTI_MAX_CONNECTIONS: '' }).khalti.maxConnections).toBe(64);
   });
 
   it('never invents keys outside embedded mode', () => {
@@ -62,6 +69,9 @@ describe('loadConfig', () => {
     [{ RECONCILE_INTERVAL_MS: '10' }, 'RECONCILE_INTERVAL_MS'],
     [{ KHALTI_TIMEOUT_MS: '100' }, 'KHALTI_TIMEOUT_MS'],
     [{ KHALTI_TIMEOUT_MS: 'soon' }, 'KHALTI_TIMEOUT_MS'],
+    [{ KHALTI_MAX_CONNECTIONS: '0' }, 'KHALTI_MAX_CONNECTIONS'],
+    [{ KHALTI_MAX_CONNECTIONS: '1025' }, 'KHALTI_MAX_CONNECTIONS'],
+    [{ KHALTI_MAX_CONNECTIONS: 'many' }, 'KHALTI_MAX_CONNECTIONS'],
     [{ GRAPHQL_INTROSPECTION: 'yes' }, 'GRAPHQL_INTROSPECTION'],
     [{ GRAPHQL_MAX_DEPTH: '1' }, 'GRAPHQL_MAX_DEPTH'],
     [{ GRAPHQL_MAX_TOKENS: 'lots' }, 'GRAPHQL_MAX_TOKENS'],

@@ -569,19 +569,21 @@ describe('faults -> KhaltiUnavailableError within the configured timeouts', () =
   const UNDICI_TIMER_SLACK_MS = 1100;
   const lenient = { ...TIMEOUTS, totalMs: 5000 };
 
+  // initiate and refund are never cut by headersMs/bodyMs (only by the deadline, see
+  // client.load.test.ts), so the phase timeouts are shown on a lookup, which is retried.
   test('headers held past headersMs -> timeout, promptly', async () => {
     fake.reply({ kind: 'hang' });
-    const c = makeClient({ timeouts: lenient });
-    const [err, ms] = await timed(() => unavailable(c.initiate(minimalInitiate), 'timeout'));
+    const c = makeClient({ timeouts: lenient, retries: { max: 0 } });
+    const [err, ms] = await timed(() => unavailable(c.lookup(PIDX), 'timeout'));
     expect(ms).toBeGreaterThanOrEqual(TIMEOUTS.headersMs - 20);
     expect(ms).toBeLessThan(TIMEOUTS.headersMs + UNDICI_TIMER_SLACK_MS);
     expect(err.message).toMatch(/UND_ERR_HEADERS_TIMEOUT/);
   });
 
   test('half a body, then silence -> timeout (body timeout), with the status kept', async () => {
-    fake.reply({ kind: 'half-body', body: JSON.stringify(initiateOk) });
-    const c = makeClient({ timeouts: lenient });
-    const [err, ms] = await timed(() => unavailable(c.initiate(minimalInitiate), 'timeout'));
+    fake.reply({ kind: 'half-body', body: JSON.stringify(lookupBody('Completed')) });
+    const c = makeClient({ timeouts: lenient, retries: { max: 0 } });
+    const [err, ms] = await timed(() => unavailable(c.lookup(PIDX), 'timeout'));
     expect(ms).toBeGreaterThanOrEqual(TIMEOUTS.bodyMs - 20);
     expect(ms).toBeLessThan(TIMEOUTS.bodyMs + UNDICI_TIMER_SLACK_MS);
     expect(err.httpStatus).toBe(200);
