@@ -224,8 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdown: {
       // Embedded mode has no load balancer to wait for; a developer's Ctrl-C stops at once.
       delayMs: readInt(env, 'SHUTDOWN_DELAY_MS', embedded ? 0 : 5000, 0, 600_000),
-      // A request may be waiting on one Khalti call (KHALTI_TIMEOUT_MS) and then write its outcome.
-      graceMs: readInt(env, 'SHUTDOWN_GRACE_MS', timeoutMs + 5000, 0, 600_000),
+      // A request may be waiting on one Khalti call (up to KHALTI_TIMEOUT_MS once sent, plus the wait for a connection and to connect) and then write its outcome.
+      graceMs: readInt(env, 'SHUTDOWN_GRACE_MS', timeoutMs + 10000, 0, 600_000),
     },
     production,
     graphql: {

@@ -108,6 +108,12 @@ export class RefundService {
       });
       await this.markSucceeded(refund.id, 'khalti_accepted', result.detail);
     } catch (error) {
+      if (error instanceof KhaltiUnavailableError && error.nothingSent) {
+        // Refused before anything was sent: Khalti has no refund, the balance is free again, and
+        // the idempotency key too (a retry with it is a new attempt, not this failed one).
+        await this.move(refund.id, 'not_sent', { detail: `Nothing was sent to Khalti: ${error.message}`, operation: 'refund_failed', releaseKey: true });
+        throw error;
+      }
       if (error instanceof KhaltiUnavailableError) {
         await this.markUnknown(refund.id, error.message);
         await this.settle(refund.id).catch((error: unknown) => this.followUpFailed('settling lookup', refund.pidx, error));
@@ -358,14 +364,24 @@ export class RefundService {
    * Moves a refund to FAILED or UNKNOWN as the transition table allows for this evidence; a
    * refund the evidence may not move (already settled, say) is left as it is.
    */
-  private move(refundId: string, evidence: RefundEvidence, step: { detail: string; operation: RefundOperation; audit?: Record<string, unknown> }): Promise<boolean> {
+  private move(
+    refundId: string,
+    evidence: RefundEvidence,
+    step: { detail: string; operation: RefundOperation; audit?: Record<string, unknown>; releaseKey?: boolean },
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       await tx.lockPayment((await tx.refunds.byId(refundId))!.pidx);
       const current = (await tx.refunds.byId(refundId))!;
       const next = nextRefundState(current.state, evidence);
       if (next === null || next === 'SUCCEEDED') return false;
       const at = this.now();
-      await tx.refunds.update(refundId, { state: next, detail: step.detail, updatedAt: at, nextSettleAt: next === 'UNKNOWN' ? at : null });
+      await tx.refunds.update(refundId, {
+        state: next,
+        detail: step.detail,
+        updatedAt: at,
+        nextSettleAt: next === 'UNKNOWN' ? at : null,
+        ...(step.releaseKey ? { idempotencyKey: null } : {}),
+      });
       await this.audit.refundStep(tx, {
         pidx: current.pidx,
         operation: step.operation,

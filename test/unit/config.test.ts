@@ -231,8 +231,8 @@ describe('loadConfig: HOST and shutdown timing', () => {
   });
 
   it('waits for load balancers outside embedded mode and gives requests the Khalti timeout plus 5 s', () => {
-    expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, graceMs: 20000 });
-    expect(loadConfig(PRODUCTION).shutdown).toEqual({ delayMs: 5000, graceMs: 20000 });
+    expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, graceMs: 25000 });
+    expect(loadConfig(PRODUCTION).shutdown).toEqual({ delayMs: 5000, graceMs: 25000 });
     expect(loadConfig({ KHALTI_TIMEOUT_MS: '30000' }).shutdown.graceMs).toBe(35000);
     expect(loadConfig({ SHUTDOWN_DELAY_MS: '15000', SHUTDOWN_GRACE_MS: '0' }).shutdown).toEqual({ delayMs: 15000, graceMs: 0 });
     expect(configError({ SHUTDOWN_DELAY_MS: 'soon' }).variable).toBe('SHUTDOWN_DELAY_MS');

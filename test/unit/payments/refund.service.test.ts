@@ -3,7 +3,7 @@
  * lookup, blocks further refunds until proof or an admin settles it, and `paid` turns false as soon
  * as anything was refunded, whatever Khalti's status says yet.
  */
-import { KhaltiRejectedError } from '../../../src/khalti/khalti.errors';
+import { KhaltiRejectedError, KhaltiUnavailableError } from '../../../src/khalti/khalti.errors';
 import { runAs } from '../../../src/payments/actor.context';
 import { isPaid } from '../../../src/payments/status.rules';
 import { createDomain, story, unavailable, type Domain } from './support/domain';
@@ -51,6 +51,24 @@ describe('RefundService', () => {
       'refund:refund_requested',
       'refund:refund_outcome_unknown',
     ]);
+  });
+
+  it('fails a refund refused before anything reached Khalti, frees its balance and its idempotency key', async () => {
+    const payment = await domain.completed();
+    const notSent = new KhaltiUnavailableError('refund', 'pool_exhausted', 'no connection to Khalti free within 1000 ms; nothing was sent', undefined, undefined, {
+      nothingSent: true,
+    });
+    domain.khalti.thenRefund(notSent);
+    await expect(domain.refunds.refund({ pidx: payment.pidx, amount: 500, idempotencyKey: 'key-1' }, 'admin')).rejects.toBe(notSent);
+    const [failed] = await domain.refunds.forPayment(payment.pidx);
+    expect(failed).toMatchObject({ state: 'FAILED', idempotencyKey: null });
+    expect((await domain.state.get(payment.pidx))!.refundedAmount).toBe(0);
+
+    // The same request again is a new attempt, and Khalti is asked once more.
+    const again = await domain.refunds.refund({ pidx: payment.pidx, amount: 500, idempotencyKey: 'key-1' }, 'admin');
+    expect(again.userErrors).toEqual([]);
+    expect(again.refund).toMatchObject({ state: 'SUCCEEDED', amount: 500, idempotencyKey: 'key-1' });
+    expect(domain.khalti.refunds).toHaveLength(2);
   });
 
   it('refuses another refund of the payment while one is UNKNOWN (REFUND_OUTCOME_UNKNOWN), without calling Khalti', async () => {
