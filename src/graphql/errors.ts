@@ -63,10 +63,10 @@ export function createErrorFormatter(log: ErrorLogger) {
     const detail = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
     // The stack goes to the log only (never to the caller), with the id the caller was given.
     log(`internal error ${errorId}: ${detail}`, { level: 'error', errorId, ...(original instanceof Error ? { err: original } : {}) });
-    // Storage failures are still internal (the caller cannot fix them), but worth saying plainly.
+    // Storage failures get a code of their own (a client may retry a busy database) and plain words.
     const storage = describeStorageError(original);
-    const message = storage ? `${storage} (id ${errorId})` : `Internal server error (id ${errorId}).`;
-    return { message, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+    if (storage) return { message: `${storage} (id ${errorId})`, path, extensions: { code: 'STORAGE_UNAVAILABLE', errorId } };
+    return { message: `Internal server error (id ${errorId}).`, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
   };
 }
 

@@ -80,7 +80,7 @@ describeOnSqlite('SQLite under pressure', () => {
     const before = counts();
     const initiates = await upstreamRequests(gateway, 'initiate');
     const result = await withWriteLockHeld(() => gateway.gql(INITIATE, { input: orderInput() }));
-    expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(result.errors?.[0]?.extensions?.code).toBe('STORAGE_UNAVAILABLE');
     expect(result.errors?.[0]?.message).toMatch(/database is busy; nothing was written/);
     expect(await upstreamRequests(gateway, 'initiate')).toBe(initiates);
     expect(counts()).toEqual(before);
@@ -126,7 +126,7 @@ describeOnSqlite('SQLite under pressure', () => {
           }
         }
       }
-      expect(failure?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(failure?.extensions?.code).toBe('STORAGE_UNAVAILABLE');
       expect(failure?.message).toMatch(/out of space; nothing was written/);
     } finally {
       sqlite.pragma('max_page_count = 1073741823');

@@ -230,10 +230,10 @@ describe('loadConfig: HOST and shutdown timing', () => {
     expect(loadConfig({ ...PRODUCTION, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
   });
 
-  it('waits for load balancers outside embedded mode and gives requests the Khalti timeout plus 5 s', () => {
+  it('waits for load balancers outside embedded mode and gives requests the Khalti timeout plus 10 s (the wait for a connection and connecting come before it)', () => {
     expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, graceMs: 25000 });
     expect(loadConfig(PRODUCTION).shutdown).toEqual({ delayMs: 5000, graceMs: 25000 });
-    expect(loadConfig({ KHALTI_TIMEOUT_MS: '30000' }).shutdown.graceMs).toBe(35000);
+    expect(loadConfig({ KHALTI_TIMEOUT_MS: '30000' }).shutdown.graceMs).toBe(40000);
     expect(loadConfig({ SHUTDOWN_DELAY_MS: '15000', SHUTDOWN_GRACE_MS: '0' }).shutdown).toEqual({ delayMs: 15000, graceMs: 0 });
     expect(configError({ SHUTDOWN_DELAY_MS: 'soon' }).variable).toBe('SHUTDOWN_DELAY_MS');
     expect(configError({ SHUTDOWN_GRACE_MS: '-1' }).variable).toBe('SHUTDOWN_GRACE_MS');

@@ -47,6 +47,14 @@ describe('Khalti errors at the top level', () => {
     expect(format(new KhaltiUnavailableError('lookup', 'connect', 'refused')).formatted.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 
+  test('a storage failure has its own code and says what happened, with the id of its log line', () => {
+    const { formatted } = format(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    expect(formatted.extensions).toMatchObject({ code: 'STORAGE_UNAVAILABLE', errorId: expect.any(String) });
+    expect(formatted.message).toMatch(/database is busy; nothing was written/);
+    const fromPostgres = format(Object.assign(new Error('could not extend file'), { code: '53100' })).formatted;
+    expect(fromPostgres.extensions?.code).toBe('STORAGE_UNAVAILABLE');
+  });
+
   test('anything else is still masked', () => {
     const { formatted, logs } = format(new Error('exploded'));
     expect(formatted.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
