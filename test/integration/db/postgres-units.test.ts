@@ -8,40 +8,11 @@ import { openDatabase } from '../../../src/db/connection';
 import type { Database } from '../../../src/db/database';
 import type { PostgresDatabase as PostgresEngine } from '../../../src/db/postgres/postgres-database';
 import { StorageConfigError } from '../../../src/db/storage-error';
-import type { InitiationRow, PaymentRow } from '../../../src/db/schema';
+import type { InitiationRow } from '../../../src/db/schema';
+import { paymentRow } from '../../support/payment-row';
 import { createPostgresDatabase, type PostgresDatabase as TestDatabase } from '../../support/postgres';
 
-const payment = (pidx: string): PaymentRow => {
-  const at = new Date('2026-12-01T10:00:00.000Z');
-  return {
-    pidx,
-    purchaseOrderId: `order-${pidx}`,
-    purchaseOrderName: 'Sticker',
-    amount: 1300,
-    totalAmount: null,
-    status: 'INITIATED',
-    transactionId: null,
-    fee: null,
-    refunded: false,
-    refundedAmount: 0,
-    paymentUrl: 'https://khalti.example/pay',
-    returnUrl: 'https://shop.example.com/done',
-    customerName: null,
-    customerEmail: null,
-    customerPhone: null,
-    personalDataErasedAt: null,
-    expiryInferred: false,
-    lateCompletion: false,
-    bankPayment: false,
-    requestFingerprint: 'fp',
-    expiresAt: new Date(at.getTime() + 1_800_000),
-    createdAt: at,
-    updatedAt: at,
-    nextLookupAt: null,
-    lookupAttempts: 0,
-    version: 0,
-  };
-};
+const payment = (pidx: string) => paymentRow(pidx, new Date('2026-12-01T10:00:00.000Z'));
 
 async function waitForLockWaiter(database: Database): Promise<void> {
   const pool = (database as PostgresEngine).pool;

@@ -5,6 +5,7 @@
  */
 import { openDatabase, type Database } from '../../../../src/db/connection';
 import { TEST_ENGINE } from '../../../support/engine';
+import { paymentRow } from '../../../support/payment-row';
 import { createPostgresDatabase } from '../../../support/postgres';
 import type { PaymentsRepository } from '../../../../src/db/payments.repository';
 import type { PaymentRow } from '../../../../src/db/schema';
@@ -153,35 +154,7 @@ export async function createDomain(reconcilerOptions: Partial<ReconcilerOptions>
   const initiated = async (overrides: Partial<PaymentRow> = {}): Promise<PaymentRow> => {
     counter += 1;
     const at = clock.now;
-    const row: PaymentRow = {
-      pidx: `pidx${counter}`,
-      purchaseOrderId: `order-${counter}`,
-      purchaseOrderName: 'Sticker',
-      amount: 1300,
-      totalAmount: null,
-      status: 'INITIATED',
-      transactionId: null,
-      fee: null,
-      refunded: false,
-      refundedAmount: 0,
-      paymentUrl: `https://khalti.example/pay/${counter}`,
-      returnUrl: 'https://shop.example.com/done',
-      customerName: null,
-      customerEmail: null,
-      customerPhone: null,
-      personalDataErasedAt: null,
-      expiryInferred: false,
-      lateCompletion: false,
-      bankPayment: false,
-      requestFingerprint: `fp-${counter}`,
-      expiresAt: new Date(at.getTime() + 30 * 60 * 1000),
-      createdAt: at,
-      updatedAt: at,
-      nextLookupAt: new Date(at.getTime() + INTERVAL_MS),
-      lookupAttempts: 0,
-      version: 0,
-      ...overrides,
-    };
+    const row = paymentRow(`pidx${counter}`, at, { nextLookupAt: new Date(at.getTime() + INTERVAL_MS), ...overrides });
     await database.transaction((tx) => state.insertInitiated(tx, row));
     return (await payments.byPidx(row.pidx))!;
   };
