@@ -207,6 +207,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(redisLimiter ? { rateLimiter: redisLimiter } : {}),
     clientAddressOf,
     trustedDocuments: config.graphql.trustedDocuments,
+    websocket: config.graphql.websocket,
     // The gateway's own pages (GraphiQL) are served from PUBLIC_URL; same-host is allowed anyway.
     // A storefront allowed to call /graphql over HTTP (CORS_ORIGINS) may subscribe too.
     wsAllowedOrigins: [new URL(publicUrl).origin, ...config.corsOrigins, ...config.graphql.wsAllowedOrigins],

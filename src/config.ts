@@ -9,6 +9,7 @@ import { KHALTI_ORIGINS } from './khalti/khalti.origins';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './graphql/rate-limit/rate-limiter';
 import { TrustedDocuments } from './graphql/limits/trusted-documents';
+import { DEFAULT_MESSAGE_BURST, DEFAULT_MESSAGES_PER_SECOND, defaultMaxConnections, type WebSocketLimits } from './graphql/ws/socket-limits';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
 export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
@@ -106,6 +107,11 @@ export interface Config {
     wsAllowedOrigins: string[];
     /** TRUSTED_DOCUMENTS: the only documents client keys may run (a persisted-documents manifest); null: any. */
     trustedDocuments: TrustedDocuments | null;
+    /**
+     * WS_MAX_CONNECTIONS (default: 10,000, or the open-files limit less a reserve of 1024 when that
+     * is lower), WS_MESSAGES_PER_SECOND (default 50; 0: no limit) and WS_MESSAGE_BURST (default 100).
+     */
+    websocket: WebSocketLimits;
   };
 }
 
@@ -243,6 +249,11 @@ export function loadConfig(env: Env = process.env): Config {
         refundPerMinute: readInt(env, 'RATE_LIMIT_REFUND_PER_MINUTE', DEFAULT_RATE_LIMITS.refundPerMinute, 0, 1_000_000),
       },
       wsAllowedOrigins: readOriginList(env, 'WS_ALLOWED_ORIGINS'),
+      websocket: {
+        maxConnections: readInt(env, 'WS_MAX_CONNECTIONS', defaultMaxConnections(), 1, 1_000_000),
+        messagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', DEFAULT_MESSAGES_PER_SECOND, 0, 100_000),
+        messageBurst: readInt(env, 'WS_MESSAGE_BURST', DEFAULT_MESSAGE_BURST, 1, 100_000),
+      },
       trustedDocuments: env.TRUSTED_DOCUMENTS?.trim() ? TrustedDocuments.load(env.TRUSTED_DOCUMENTS.trim(), (message) => new ConfigError('TRUSTED_DOCUMENTS', message)) : null,
     },
   };
