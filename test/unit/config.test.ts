@@ -107,6 +107,8 @@ describe('loadConfig', () => {
         rateLimits: { perMinute: 600, initiatePerMinute: 120, refundPerMinute: 60 },
         wsAllowedOrigins: [],
         trustedDocuments: null,
+        // The cap follows this machine's open-files limit (socket-limits.test.ts covers how).
+        websocket: { maxConnections: expect.any(Number), messagesPerSecond: 50, messageBurst: 100 },
       });
     });
 
