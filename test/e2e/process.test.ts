@@ -50,7 +50,13 @@ describe('the gateway process', () => {
         body: JSON.stringify({ route: 'banks', kind: 'latency', ms: 700 }),
       });
       const inFlight = gql('{ banks(type: EBANKING) { idx } }', clientKey!);
-      await new Promise((wait) => setTimeout(wait, 200));
+      // SIGTERM once the request has reached Khalti (which holds it 700 ms): polled, with a deadline.
+      const banksAtKhalti = async () => {
+        const log = (await (await request(`${url}/sandbox/__control/requests`)).body.json()) as { route: string; status?: number }[];
+        return log.filter((entry) => entry.route === 'banks');
+      };
+      for (let i = 0; i < 200 && (await banksAtKhalti()).length === 0; i++) await new Promise((wait) => setTimeout(wait, 10));
+      expect((await banksAtKhalti()).map((entry) => entry.status)).toEqual([undefined]);
       gateway.child.kill('SIGTERM');
       const answer = await inFlight;
       expect(answer.data.banks.length).toBeGreaterThan(0);

@@ -63,20 +63,45 @@ describe('two gateway processes on one database', () => {
     expect(await statusChanges(pidx)).toEqual(['INITIATED', 'COMPLETED']);
   });
 
+  /** Waits until the subscription has an event moving the payment to `status` (events before it are kept for the assertions). */
+  const untilStatus = async (collected: { waitFor(n: number): Promise<any[]> }, status: string): Promise<void> => {
+    for (let n = 1; ; n += 1) if ((await collected.waitFor(n))[n - 1].paymentStatusChanged.status === status) return;
+  };
+
   it('tells a subscriber on one process, once, of a change the other process recorded', async () => {
+    // A sentinel payment, initiated before the one under test.
+    const sentinel = (await a.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     const pidx = (await a.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
-    // B learns of A's changes within a feed interval (250 ms); subscribe once the INITIATED row is behind it.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // B must have read the INITIATED row before its subscriber for pidx exists (or that row would be
+    // an event to it). B reads A's changes in commit order: once B tells of a change A committed
+    // after that row (the sentinel's completion), the row is behind it.
+    const sentinelOnB = subscribe(b.url, CLIENT_KEY, STATUS_CHANGED, { pidx: sentinel });
+    await connected(sentinelOnB.client);
+    await khalti.control('POST', `/payments/${sentinel}/complete`, {});
+    await a.gql(VERIFY, { pidx: sentinel }, CLIENT_KEY);
+    await untilStatus(sentinelOnB, 'COMPLETED');
+    await sentinelOnB.dispose();
+
     const onB = subscribe(b.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     const onA = subscribe(a.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     await Promise.all([connected(onB.client), connected(onA.client)]);
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     await Promise.all([a.gql(VERIFY, { pidx }, CLIENT_KEY), b.gql(VERIFY, { pidx }, CLIENT_KEY), a.get(`/khalti/return?pidx=${pidx}`)]);
     await Promise.all([onB.waitFor(1), onA.waitFor(1)]);
-    // Longer than a feed interval: any duplicate would have arrived.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Later changes, each made by one process only: the partial refund on A, the rest on B. Each
+    // process hears the other's change through its feed, which reads the log in commit order, so a
+    // duplicate of the completion (from either path) would reach a subscriber before the change the
+    // other process made.
+    expect((await a.gql(REFUND, { input: { pidx, amount: 300 } }, ADMIN_KEY)).data.refund.refund.state).toBe('SUCCEEDED');
+    await Promise.all([untilStatus(onA, 'PARTIALLY_REFUNDED'), untilStatus(onB, 'PARTIALLY_REFUNDED')]);
+    expect((await b.gql(REFUND, { input: { pidx, amount: 1000 } }, ADMIN_KEY)).data.refund.refund.state).toBe('SUCCEEDED');
+    await Promise.all([untilStatus(onA, 'REFUNDED'), untilStatus(onB, 'REFUNDED')]);
     for (const events of [onA, onB]) {
-      expect(events.events.map((event: any) => [event.paymentStatusChanged.previousStatus, event.paymentStatusChanged.status])).toEqual([['INITIATED', 'COMPLETED']]);
+      expect(events.events.map((event: any) => [event.paymentStatusChanged.previousStatus, event.paymentStatusChanged.status])).toEqual([
+        ['INITIATED', 'COMPLETED'],
+        ['COMPLETED', 'PARTIALLY_REFUNDED'],
+        ['PARTIALLY_REFUNDED', 'REFUNDED'],
+      ]);
       await events.dispose();
     }
   });

@@ -534,8 +534,9 @@ class ReconcilerPass extends PaymentCommand {
   async act(model: Model, { gateway }: Real) {
     const faults = (await pendingFaults(gateway)).length > 0;
     // Refunds become due for settling RECONCILE_INTERVAL_MS (100 ms here) after their first
-    // attempt, backing off from there: only those due now are expected to be looked at.
-    await sleep(110);
+    // attempt, backing off from there: only those due now are expected to be looked at. The
+    // gateway's clock is moved on rather than waited for.
+    clockOffsetMs += 110;
     const passAt = Date.now() + clockOffsetMs;
     const due = new Set((await gateway.app.services.refunds.dueForSettling(new Date(passAt))).map((refund) => refund.id));
     await gateway.app.reconciler.runOnce();
@@ -591,9 +592,10 @@ class ResolveRefund extends PaymentCommand {
  * after that is a late completion that must still reach the record.
  */
 class ClockPastExpiry extends PaymentCommand {
-  check = (model: Readonly<Model>) => model.payments.length > 0 && clockOffsetMs === 0;
+  check = (model: Readonly<Model>) => model.payments.length > 0 && !jumpedPastExpiry;
   async act(_model: Model, { gateway }: Real) {
-    clockOffsetMs = 2 * 60 * 60 * 1000;
+    jumpedPastExpiry = true;
+    clockOffsetMs += 2 * 60 * 60 * 1000;
     await gateway.app.reconciler.runOnce();
   }
   toString = () => 'ClockPastExpiry';
@@ -601,8 +603,10 @@ class ClockPastExpiry extends PaymentCommand {
 
 // ---------------------------------------------------------------------------------------------
 
-/** How far the gateway's clock runs ahead of the machine's (ClockPastExpiry); reset for each run. */
+/** How far the gateway's clock runs ahead of the machine's (ReconcilerPass, ClockPastExpiry); reset for each run. */
 let clockOffsetMs = 0;
+/** ClockPastExpiry ran in this run (it jumps once). */
+let jumpedPastExpiry = false;
 
 const index = fc.nat({ max: 11 });
 const amountSpec: fc.Arbitrary<AmountSpec> = fc.oneof(
@@ -649,6 +653,7 @@ describe('payments and refunds against the Khalti emulator (model-based)', () =>
       fc.asyncProperty(fc.commands(commands, { maxCommands: 20, size: 'max' }), async (cmds) => {
         await gateway.control('DELETE', '/faults');
         clockOffsetMs = 0;
+        jumpedPastExpiry = false;
         // Every run starts with one payment paid and verified, and one just initiated, so that
         // refunds and Khalti-side moves are reachable from the first command.
         const setup = async () => {
@@ -673,8 +678,10 @@ describe('payments and refunds against the Khalti emulator (model-based)', () =>
 
 describe('settling an unknown refund twice at once (the request\'s own settle and a reconciler pass)', () => {
   let gateway: TestGateway;
+  /** The gateway's clock runs this far ahead of the machine's: moved on instead of waiting. */
+  let aheadMs = 0;
   beforeAll(async () => {
-    gateway = await startPropertyGateway({ RECONCILE_INTERVAL_MS: '100' });
+    gateway = await startPropertyGateway({ RECONCILE_INTERVAL_MS: '100' }, { now: () => new Date(Date.now() + aheadMs) });
   });
   afterAll(() => gateway.close());
 
@@ -702,6 +709,11 @@ describe('settling an unknown refund twice at once (the request\'s own settle an
    * still open, and "no refund" is concluded only from a lookup that started after our call could
    * have been running (src/payments/refund.service.ts).
    */
+  const staleLookupReceived = async (pidx: string): Promise<boolean> =>
+    ((await gateway.control('GET', '/requests')) as { route: string; body?: { pidx?: string }; fault?: { kind: string } }[]).some(
+      (entry) => entry.route === 'lookup' && entry.body?.pidx === pidx && entry.fault?.kind === 'latency',
+    );
+
   it('keeps a refund SUCCEEDED when a slower, stale settle lookup answers after a reconciler pass settled it', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -716,10 +728,15 @@ describe('settling an unknown refund twice at once (the request\'s own settle an
           await gateway.control('POST', '/faults', { route: 'lookup', kind: 'latency', ms: 900, phase: 'after' });
           const request = gateway.gql(REFUND_DOC, { input: { pidx, amount } }, ADMIN_KEY);
           try {
-            for (let i = 0; i < 100 && !(await gateway.app.services.refunds.forPayment(pidx)).some((refund) => refund.state === 'UNKNOWN'); i++) await sleep(10);
-            // Older than RECONCILE_INTERVAL_MS: a reconciler pass settles it, from the truth.
-            await sleep(150);
+            // The request's settle lookup has reached Khalti (the one the latency fault delays): its
+            // stale answer is fixed from then on, so the truth can be restored for the reconciler.
+            // Polled, with a deadline.
+            for (let i = 0; i < 200 && !(await staleLookupReceived(pidx)); i++) await sleep(10);
+            expect(await staleLookupReceived(pidx)).toBe(true);
+            expect((await gateway.app.services.refunds.forPayment(pidx)).map((refund) => refund.state)).toEqual(['UNKNOWN']);
             await gateway.control('DELETE', `/payments/${pidx}/lookup-override`);
+            // Older than RECONCILE_INTERVAL_MS on the gateway's clock: a reconciler pass settles it, from the truth.
+            aheadMs += 150;
             await gateway.app.reconciler.runOnce();
           } finally {
             await request;

@@ -83,10 +83,23 @@ describe('the SQLite write queue', () => {
   it('waits for another connection\'s write lock on timers (the event loop stays free), then commits', async () => {
     const other = new BetterSqlite(file);
     other.exec('BEGIN IMMEDIATE');
+    // The queue's attempts at the lock, as the writer connection sees them.
+    const refused: string[] = [];
+    const exec = writer.exec.bind(writer);
+    jest.spyOn(writer, 'exec').mockImplementation((sql: string) => {
+      try {
+        return exec(sql);
+      } catch (error) {
+        if (sql === 'BEGIN IMMEDIATE') refused.push((error as { code?: string }).code ?? String(error));
+        throw error;
+      }
+    });
     const order: string[] = [];
     const unit = queue.enqueue(insert(5)).then(() => order.push('unit'));
-    // Timers keep firing while the unit waits: nothing holds the event loop.
-    for (let tick = 0; tick < 5; tick++) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Polled on this test's own timers, with a deadline: they keep firing while the queue is
+    // refused the lock again and again, so nothing holds the event loop.
+    for (let tick = 0; tick < 500 && refused.length < 3; tick++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(refused.slice(0, 3)).toEqual(['SQLITE_BUSY', 'SQLITE_BUSY', 'SQLITE_BUSY']);
     order.push('timers');
     other.exec('ROLLBACK');
     other.close();

@@ -19,6 +19,8 @@ export interface RecordedRequest {
   body: string;
   /** Parsed JSON body, or undefined. */
   json: unknown;
+  /** The client's port: requests with the same one came over the same connection. */
+  remotePort: number | undefined;
   /** performance.now() when the whole request had arrived. */
   receivedAt: number;
   /** performance.now() when the answer was fully written (unset until then, or if there was none). */
@@ -149,6 +151,7 @@ export class FakeKhalti {
       headers: req.headers,
       body,
       json,
+      remotePort: req.socket.remotePort,
       receivedAt: performance.now(),
     };
     this.requests.push(recorded);
