@@ -8,16 +8,7 @@ import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/e
 import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY } from '../support/gateway';
 import { INITIATE, REFUND, VERIFY, orderInput } from '../support/operations';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { until } from '../support/until';
 
 describe('crash consistency (kill -9 and restart)', () => {
   let store: TestStore;

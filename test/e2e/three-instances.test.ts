@@ -13,16 +13,7 @@ import { INITIATE, REFUND, STATUS_CHANGED, VERIFY, orderInput } from '../support
 import { createPostgresDatabase, type PostgresDatabase } from '../support/postgres';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
 import { connected, subscribe } from '../support/subscriptions';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { until } from '../support/until';
 
 describe('three instances on one PostgreSQL database and Redis', () => {
   let store: PostgresDatabase;
