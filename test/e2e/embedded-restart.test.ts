@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onLoopback, openPaymentPage, pay } from '../support/buyer';
 import { INITIATE, REFUND, VERIFY, orderInput } from '../support/operations';
+import { createTestStore, describeOnSqlite, TEST_ENGINE } from '../support/engine';
 import { spawnGateway, startGatewayProcess, type GatewayProcess } from '../support/processes';
 
 /** A port nothing listens on now, so both starts can use it (payment URLs name the port). */
@@ -34,7 +35,7 @@ async function stop(gateway: GatewayProcess): Promise<void> {
   expect(await gateway.exited).toBe(0);
 }
 
-describe('embedded mode across a restart', () => {
+describeOnSqlite('embedded mode across a restart', () => {
   let dir: string;
   let env: Record<string, string>;
   const running: GatewayProcess[] = [];
@@ -131,21 +132,27 @@ describe('embedded mode across a restart', () => {
   }, 60_000);
 });
 
-describe('embedded mode on :memory:', () => {
-  it('generates keys and keeps the emulator in memory, as before, and says that nothing is kept', async () => {
-    const gateway = await startGatewayProcess({ DATABASE_URL: ':memory:', PORT: '0', HOST: '127.0.0.1' });
+describe('embedded mode on a database that gives its state no place', () => {
+  // :memory: always; PostgreSQL in the suite's PostgreSQL run.
+  const cases: [string, string][] = [[':memory:', 'DATABASE_URL is :memory:']];
+  if (TEST_ENGINE === 'postgres') cases.push(['PostgreSQL', 'DATABASE_URL is a PostgreSQL database']);
+
+  it.each(cases)('on %s it generates keys and keeps the emulator in memory, as before, and says that nothing is kept', async (engine, reason) => {
+    const store = engine === 'PostgreSQL' ? await createTestStore('postgres') : null;
+    const gateway = await startGatewayProcess({ DATABASE_URL: store?.url ?? ':memory:', PORT: '0', HOST: '127.0.0.1' });
     try {
       await printedKeys(gateway);
-      expect(gateway.output()).toContain('; not kept (DATABASE_URL is :memory:), so the next start generates new ones:');
-      expect(gateway.output()).toContain('its payments are in memory only (DATABASE_URL is :memory:): a restart forgets them');
+      expect(gateway.output()).toContain(`; not kept (${reason}), so the next start generates new ones:`);
+      expect(gateway.output()).toContain(`its payments are in memory only (${reason}): a restart forgets them`);
       await stop(gateway);
     } finally {
       gateway.child.kill('SIGKILL');
+      await store?.drop();
     }
   }, 60_000);
 });
 
-describe('embedded state that cannot be used stops start-up with one line', () => {
+describeOnSqlite('embedded state that cannot be used stops start-up with one line', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-embedded-broken-'));
