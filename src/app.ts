@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { DestinationStream } from 'pino';
-import { DEFAULT_DATABASE_URL, type Config } from './config';
+import { ConfigError, DEFAULT_DATABASE_URL, embeddedStateLocation, keepEmbeddedKeys, type Config, type EmbeddedKeys } from './config';
 import { openDatabase, type Database } from './db/connection';
 import { ApiKeys } from './graphql/api-keys';
 import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
@@ -32,7 +32,7 @@ import { PaymentStateService } from './payments/payment-state.service';
 import { Reconciler } from './payments/reconciler';
 import { StatusChangeFeed } from './payments/status-change-feed';
 import { RefundService } from './payments/refund.service';
-import { createEmulator, type Emulator } from './sandbox/emulator';
+import { createEmulator, EmulatorStateError, openEmulatorState, type Emulator, type EmulatorState } from './sandbox/emulator';
 import { clientAddressResolver } from './graphql/rate-limit/client-address';
 import { RedisRateLimiter } from './graphql/rate-limit/redis-rate-limiter';
 import { PersonalDataService } from './payments/personal-data.service';
@@ -54,6 +54,13 @@ export interface AppOptions {
   /** Overrides for the Khalti client (tests shorten timeouts). */
   khalti?: Partial<Pick<KhaltiClientOptions, 'timeouts' | 'retries'>>;
   now?: () => Date;
+  /**
+   * Embedded mode on a SQLite file: keep the generated API keys and the emulator's payments in
+   * files beside the database, and use what an earlier start kept there, so that a restart
+   * changes neither (DESIGN section 2). main.ts asks for this; tests and the bench, which build
+   * throwaway gateways, get memory only unless they ask.
+   */
+  keepEmbeddedState?: boolean;
 }
 
 export interface App {
@@ -70,6 +77,12 @@ export interface App {
   reconciler: Reconciler;
   /** The embedded emulator, in embedded mode. */
   emulator: Emulator | null;
+  /** Embedded mode with no keys configured: the keys in use, and where they are kept. */
+  embeddedKeys: EmbeddedKeys | null;
+  /** Embedded mode: the folder the emulator keeps its payments in; null when they live in memory. */
+  emulatorStateFolder: string | null;
+  /** Embedded mode, asked to keep its state, on a database that gives it no place: why (e.g. `DATABASE_URL is :memory:`). */
+  embeddedStateNotKept: string | null;
   /** The database, SQLite or PostgreSQL (for readiness checks, operators' tools and tests). */
   database: Database;
   /** This app's own Prometheus registry and metrics (served at /metrics). */
@@ -93,6 +106,32 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     poolSize: config.database.poolSize,
   });
 
+  // Embedded mode's generated keys and emulator payments, kept beside the SQLite file when asked,
+  // read before listening so that a problem with them stops start-up with one line.
+  const location = config.khalti.env === 'embedded' && options.keepEmbeddedState ? embeddedStateLocation(config.database.url) : null;
+  let embeddedKeys: EmbeddedKeys | null = null;
+  let emulatorState: EmulatorState | null = null;
+  try {
+    if (config.apiKeys.generated) {
+      const generated = { admin: config.apiKeys.admin[0]!, client: config.apiKeys.client[0]! };
+      embeddedKeys = location?.kept
+        ? keepEmbeddedKeys(location.keysFile, generated)
+        : { ...generated, file: null, reused: false, ...(location ? { notKept: location.reason } : {}) };
+    }
+    if (location?.kept) {
+      emulatorState = openEmulatorState(location.emulatorFolder, {
+        onError: (message, error) => log(`embedded emulator: ${message}`, { level: 'error', ...(error instanceof Error ? { err: error } : {}) }),
+      });
+    }
+  } catch (error) {
+    await database.close();
+    if (error instanceof EmulatorStateError) {
+      throw new ConfigError('DATABASE_URL', `the embedded emulator keeps its payments in a folder beside the database, and ${error.message}`);
+    }
+    throw error;
+  }
+  const apiKeyConfig = embeddedKeys ? { ...config.apiKeys, admin: [embeddedKeys.admin], client: [embeddedKeys.client] } : config.apiKeys;
+
   // Listen first: with PORT=0 the URLs below depend on the port the system picked. Requests are
   // answered once the handler is attached, before this function returns.
   const server = createServer();
@@ -108,7 +147,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const emulator =
     config.khalti.env === 'embedded'
-      ? createEmulator({ secretKey: config.khalti.secretKey, publicUrl: `${publicUrl}${SANDBOX_PATH}` })
+      ? createEmulator({ secretKey: config.khalti.secretKey, publicUrl: `${publicUrl}${SANDBOX_PATH}`, ...(emulatorState ? { state: emulatorState } : {}) })
       : null;
   // The gateway reaches the embedded emulator over its own loopback listener, as it would reach
   // Khalti: draining the public server at shutdown must not cut off the upstream that in-flight
@@ -185,7 +224,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log('warning: MERCHANT_SECRET is not set, so client keys may initiate payments of any amount without a checkout token (embedded mode only; any other KHALTI_ENV refuses them)');
   }
 
-  const apiKeys = new ApiKeys(config.apiKeys);
+  const apiKeys = new ApiKeys(apiKeyConfig);
   // REDIS_URL: the per-key limits are shared by every instance (with a per-process fallback).
   const redisLimiter = config.redis
     ? new RedisRateLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, limits: config.graphql.rateLimits, log, onFallback: metrics.rateLimit.fallback })
@@ -263,6 +302,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     reconciler,
     emulator,
+    embeddedKeys,
+    emulatorStateFolder: emulatorState?.folder ?? null,
+    embeddedStateNotKept: location && !location.kept ? location.reason : null,
     database,
     metrics,
     beginShutdown,

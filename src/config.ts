@@ -3,7 +3,9 @@
  * clear line naming the variable; nothing here ever echoes a key's value.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sandbox/emulator.defaults';
 import { KHALTI_ORIGINS } from './khalti/khalti.origins';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
@@ -46,7 +48,10 @@ export interface Config {
     client: string[];
     /** The merchant's own backend (GATEWAY_SERVER_KEYS): initiates without a checkout token. */
     server: string[];
-    /** True when embedded start-up invented the keys (they are printed once). */
+    /**
+     * True when embedded start-up invented the keys (none configured). createApp may then replace
+     * them with the ones an earlier start kept beside the database (keepEmbeddedKeys).
+     */
     generated: boolean;
   };
   /**
@@ -261,6 +266,146 @@ export function loadConfig(env: Env = process.env): Config {
 
 export function generateApiKey(role: 'admin' | 'client'): string {
   return `kg_${role}_${randomBytes(24).toString('base64url')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedded mode across restarts (DESIGN section 2): the generated keys, and the emulator's
+// payments, kept beside the SQLite file, so the next start finds them.
+
+/**
+ * Where embedded mode keeps what the next start must find: files named after the SQLite file
+ * (as SQLite names its -wal and -shm files), so two databases in one folder never share them, and
+ * removing `<database>*` starts afresh. `:memory:` and PostgreSQL give them no place: then they
+ * live in memory, as they did before.
+ */
+export type EmbeddedStateLocation = { kept: true; keysFile: string; emulatorFolder: string } | { kept: false; reason: string };
+
+export function embeddedStateLocation(databaseUrl: string): EmbeddedStateLocation {
+  if (databaseUrl === ':memory:') return { kept: false, reason: 'DATABASE_URL is :memory:' };
+  if (!databaseUrl.startsWith('file:')) return { kept: false, reason: 'DATABASE_URL is a PostgreSQL database' };
+  const file = resolve(databaseUrl.slice('file:'.length));
+  return { kept: true, keysFile: `${file}-embedded-keys.json`, emulatorFolder: `${file}-emulator` };
+}
+
+/** The keys an embedded gateway that was given none uses, and where they are kept. */
+export interface EmbeddedKeys {
+  admin: string;
+  client: string;
+  /** The file they are kept in (mode 0600); null when they live in this process only. */
+  file: string | null;
+  /** Read from the file (an earlier start generated them) rather than generated now. */
+  reused: boolean;
+  /** Set when an existing file was readable by others and has been made 0600. */
+  tightened?: boolean;
+  /** Why they are not kept, when file is null and the database is the reason. */
+  notKept?: string;
+}
+
+const KEYS_FILE_NOTE =
+  'Development API keys khalti-graphql generated in embedded mode (KHALTI_ENV=embedded, no GATEWAY_*_KEYS set). ' +
+  'Every start with this database uses them. Delete this file to get new ones; set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS to choose your own.';
+
+/**
+ * The generated keys this start uses: the ones in `file` if an earlier start (or another process
+ * starting at the same moment) wrote it, else `generated`, written there first. The file is
+ * created complete or not at all (written to a temporary file, then linked into place, which
+ * fails if it exists), so two processes starting on one new database agree on one pair.
+ * A file that is not a keys file stops start-up with a line saying what to do.
+ */
+export function keepEmbeddedKeys(file: string, generated: { admin: string; client: string }): EmbeddedKeys {
+  const fail = (problem: string) =>
+    new ConfigError(
+      'GATEWAY_ADMIN_KEYS',
+      `not set, and the development keys embedded mode keeps in ${file} ${problem}; delete the file to generate new ones, or set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS`,
+    );
+  let created = false;
+  let text: string | null = null;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
+  }
+  if (text === null) {
+    try {
+      created = createExclusively(file, `${JSON.stringify({ note: KEYS_FILE_NOTE, admin: generated.admin, client: generated.client }, null, 2)}\n`);
+    } catch (error) {
+      throw fail(`cannot be written (${errorText(error)})`);
+    }
+    if (created) return { admin: generated.admin, client: generated.client, file, reused: false };
+    // Another process created it first: use its keys.
+    text = readFileSync(file, 'utf8');
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw fail('is not valid JSON');
+  }
+  const { admin, client } = (typeof json === 'object' && json !== null ? json : {}) as { admin?: unknown; client?: unknown };
+  for (const [name, key] of [['admin', admin], ['client', client]] as const) {
+    if (typeof key !== 'string' || key.length < MIN_API_KEY_LENGTH || /\s/.test(key)) {
+      throw fail(`has no usable "${name}" key (a string of ${MIN_API_KEY_LENGTH}+ characters without spaces)`);
+    }
+  }
+  if (admin === client) throw fail('gives the admin and the client the same key');
+  let tightened = false;
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) {
+      chmodSync(file, 0o600);
+      tightened = true;
+    }
+  } catch (error) {
+    throw fail(`is readable by others and cannot be made private (${errorText(error)})`);
+  }
+  return { admin: admin as string, client: client as string, file, reused: true, ...(tightened ? { tightened } : {}) };
+}
+
+/** Writes `text` to a new file at `path` (mode 0600), complete or not at all; false if `path` exists. */
+function createExclusively(path: string, text: string): boolean {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: create the file itself exclusively (a crash mid-write
+    // would leave it incomplete, and the next start would say so).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') return writeNew(path, text);
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+function writeNew(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function errorText(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {
