@@ -46,6 +46,16 @@ export function createErrorFormatter(log: ErrorLogger) {
       log(`khalti rejected the gateway's secret key: ${original.detail}`, { level: 'error' });
       return { message: "Khalti rejected the gateway's credentials; the operator must check KHALTI_SECRET_KEY.", path, extensions: { code: 'UPSTREAM_AUTH' } };
     }
+    if (original instanceof KhaltiNotFoundError && original.operation === 'lookup') {
+      // Khalti answered, and does not know the pidx (its record was lost, or it expired away):
+      // not an outage, and the message says so rather than "could not answer".
+      const status = original.httpStatus === undefined ? '' : `HTTP ${original.httpStatus}: `;
+      return {
+        message: `Khalti does not know this payment (its lookup answered ${status}${original.detail}); nothing was changed.`,
+        path,
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', ...upstreamStatus(original) },
+      };
+    }
     if (original instanceof KhaltiError) {
       // A Khalti answer no service turned into a result or userErrors: a lookup answered 404
       // "Not found." or 400 without a lookup body, an initiate 404. The caller cannot fix it and

@@ -126,7 +126,7 @@ describeOnSqlite('embedded mode across a restart', () => {
     const [error] = result.errors;
     expect(error.extensions.code).not.toBe('INTERNAL_SERVER_ERROR');
     expect(error.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 404 });
-    expect(error.message).toMatch(/^Khalti could not answer the lookup \(HTTP 404: Not found\.\)/);
+    expect(error.message).toMatch(/^Khalti does not know this payment \(its lookup answered HTTP 404: Not found\.\)/);
     expect(error.message).not.toMatch(/id [0-9a-f-]{36}/);
     await stop(gateway);
   }, 60_000);
