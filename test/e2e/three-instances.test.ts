@@ -71,10 +71,11 @@ describe('three instances on one PostgreSQL database and Redis', () => {
     expect(khalti.requests('initiate')).toBe(before + 1);
   });
 
-  it('sends one refund upstream for 30 concurrent refunds across the instances', async () => {
+  it('sends one refund upstream for 30 concurrent full refunds across the instances', async () => {
     const pidx = await completed(instances[0]!);
     const before = khalti.requests('refund');
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3]!.gql(REFUND, { input: { pidx, amount: 500 } }, ADMIN_KEY)));
+    // Full refunds: whichever order they are decided in, only one can ever have money left to move.
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3]!.gql(REFUND, { input: { pidx } }, ADMIN_KEY)));
     expect(answers.filter((answer) => answer.data?.refund?.refund?.state === 'SUCCEEDED')).toHaveLength(1);
     expect(khalti.requests('refund')).toBe(before + 1);
   });

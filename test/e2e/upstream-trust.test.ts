@@ -61,9 +61,9 @@ describe("Khalti's answers are checked before anything is stored or handed out",
   });
 
   it.each([
-    ['404 {"detail":"Not found."}', 404, { detail: 'Not found.', error_key: 'validation_error' }, /Not found\./],
-    ['400 with field errors', 400, { pidx: ['This field may not be blank.'], error_key: 'validation_error' }, /This field may not be blank\./],
-    ['400 with a detail only', 400, { detail: 'Something went wrong.' }, /Something went wrong\./],
+    ['404 {"detail":"Not found."}', 404, { detail: 'Not found.', error_key: 'validation_error' }, /^Khalti does not know this payment \(its lookup answered HTTP 404: Not found\.\)/],
+    ['400 with field errors', 400, { pidx: ['This field may not be blank.'], error_key: 'validation_error' }, /^Khalti could not answer the lookup \(HTTP 400: .*This field may not be blank\./],
+    ['400 with a detail only', 400, { detail: 'Something went wrong.' }, /^Khalti could not answer the lookup \(HTTP 400: Something went wrong\./],
   ])('verifyPayment on a lookup answered %s: UPSTREAM_UNAVAILABLE with the upstream status, nothing changed', async (_label, status, body, message) => {
     const { pidx } = await completed(gateway);
     const stored = (await gateway.app.services.state.get(pidx))!;
@@ -73,7 +73,6 @@ describe("Khalti's answers are checked before anything is stored or handed out",
     const error = result.errors?.[0];
     expect(error?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: status });
     expect(error?.message).toMatch(message);
-    expect(error?.message).toMatch(/^Khalti could not answer the lookup \(HTTP \d{3}: /);
     expect(result.data?.verifyPayment ?? null).toBeNull();
     expect((await gateway.app.services.state.get(pidx))).toEqual(stored);
     const [row] = await upstreamRows('lookup');
