@@ -7,7 +7,7 @@
  */
 import { Agent, request } from 'undici';
 import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
-import { INITIATE, REFUND, STATUS_CHANGED, orderInput } from '../support/operations';
+import { INITIATE, REFUND, orderInput } from '../support/operations';
 import { completed } from '../support/payments';
 import { subscribe } from '../support/subscriptions';
 
