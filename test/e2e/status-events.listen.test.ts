@@ -9,7 +9,9 @@ import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/e
 import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY, startGateway, type TestGateway } from '../support/gateway';
 import { INITIATE, REFUND, STATUS_CHANGED, VERIFY, orderInput } from '../support/operations';
 import { createPostgresDatabase, type PostgresDatabase } from '../support/postgres';
+import { scrape } from '../support/metrics';
 import { connected, subscribe } from '../support/subscriptions';
+import { until } from '../support/until';
 
 describe('status changes across instances on PostgreSQL', () => {
   let store: PostgresDatabase;
@@ -36,12 +38,16 @@ describe('status changes across instances on PostgreSQL', () => {
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     return pidx;
   };
+  const activeOnB = async () => (await scrape(b.app.url)).value('gateway_subscriptions_active');
   const changes = (events: any[]) => events.map((event) => `${event.paymentStatusChanged.previousStatus}->${event.paymentStatusChanged.status}`);
 
   it('tells a subscriber on the other instance of each change once, in order', async () => {
     const pidx = await paid(a);
+    const active = await activeOnB();
     const onB = subscribe(b.app.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     await connected(onB.client);
+    // Live on B (its gauge counts it) before anything changes.
+    await until('the subscription to be active', async () => (await activeOnB()) > active);
     await a.gql(VERIFY, { pidx }, CLIENT_KEY);
     await onB.waitFor(1);
     // A second change is the sentinel: it arrives after any duplicate of the first would have.
@@ -53,8 +59,11 @@ describe('status changes across instances on PostgreSQL', () => {
 
   it('reads from the log what was committed while its listening connection was down, once', async () => {
     const pidx = await paid(a);
+    const active = await activeOnB();
     const onB = subscribe(b.app.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     await connected(onB.client);
+    // Live on B (its gauge counts it) before anything changes.
+    await until('the subscription to be active', async () => (await activeOnB()) > active);
     // Cut every LISTEN session on the database (B's and A's), then change the payment through A
     // at once: the announcement goes to nobody; B must find the change in the log once it is back.
     const admin = new Client({ connectionString: store.url });

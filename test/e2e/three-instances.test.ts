@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
 import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY } from '../support/gateway';
 import { INITIATE, REFUND, STATUS_CHANGED, VERIFY, orderInput } from '../support/operations';
+import { scrape } from '../support/metrics';
 import { createPostgresDatabase, type PostgresDatabase } from '../support/postgres';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
 import { connected, subscribe } from '../support/subscriptions';
@@ -42,6 +43,8 @@ describe('three instances on one PostgreSQL database and Redis', () => {
     await khalti?.close();
     await store?.drop();
   });
+
+  const activeSubscriptions = async (gateway: GatewayProcess): Promise<number> => (await scrape(gateway.url)).value('gateway_subscriptions_active');
 
   const completed = async (through: GatewayProcess): Promise<string> => {
     const pidx = (await through.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
@@ -82,8 +85,11 @@ describe('three instances on one PostgreSQL database and Redis', () => {
 
   it('tells a subscriber on the third instance, once, of a change made through the first', async () => {
     const pidx = (await instances[0]!.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
+    const active = await activeSubscriptions(instances[2]!);
     const onThird = subscribe(instances[2]!.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     await connected(onThird.client);
+    // The subscription is live on the third instance (its gauge counts it) before the change is made.
+    await until('the subscription to be active', async () => (await activeSubscriptions(instances[2]!)) > active);
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     await instances[0]!.gql(VERIFY, { pidx }, CLIENT_KEY);
     await onThird.waitFor(1, 15_000);
