@@ -6,12 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { DestinationStream } from 'pino';
-import { DEFAULT_DATABASE_URL, type Config } from './config';
-import { openDatabase, type OpenDatabase } from './db/connection';
-import { AuditRepository } from './db/audit.repository';
-import { InitiationsRepository } from './db/initiations.repository';
-import { PaymentsRepository } from './db/payments.repository';
-import { RefundsRepository } from './db/refunds.repository';
+import { ConfigError, DEFAULT_DATABASE_URL, embeddedStateLocation, keepEmbeddedKeys, type Config, type EmbeddedKeys } from './config';
+import { openDatabase, type Database } from './db/connection';
 import { ApiKeys } from './graphql/api-keys';
 import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
@@ -36,8 +32,9 @@ import { PaymentStateService } from './payments/payment-state.service';
 import { Reconciler } from './payments/reconciler';
 import { StatusChangeFeed } from './payments/status-change-feed';
 import { RefundService } from './payments/refund.service';
-import { createEmulator, type Emulator } from './sandbox/emulator';
-import { PersonalDataRepository } from './db/personal-data.repository';
+import { createEmulator, EmulatorStateError, openEmulatorState, type Emulator, type EmulatorState } from './sandbox/emulator';
+import { clientAddressResolver } from './graphql/rate-limit/client-address';
+import { RedisRateLimiter } from './graphql/rate-limit/redis-rate-limiter';
 import { PersonalDataService } from './payments/personal-data.service';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
 import { OperationsSnapshot } from './payments/operations-snapshot';
@@ -57,6 +54,13 @@ export interface AppOptions {
   /** Overrides for the Khalti client (tests shorten timeouts). */
   khalti?: Partial<Pick<KhaltiClientOptions, 'timeouts' | 'retries'>>;
   now?: () => Date;
+  /**
+   * Embedded mode on a SQLite file: keep the generated API keys and the emulator's payments in
+   * files beside the database, and use what an earlier start kept there, so that a restart
+   * changes neither (DESIGN section 2). main.ts asks for this; tests and the bench, which build
+   * throwaway gateways, get memory only unless they ask.
+   */
+  keepEmbeddedState?: boolean;
 }
 
 export interface App {
@@ -73,8 +77,14 @@ export interface App {
   reconciler: Reconciler;
   /** The embedded emulator, in embedded mode. */
   emulator: Emulator | null;
-  /** The SQLite database (for readiness checks, operators' tools and tests). */
-  database: OpenDatabase;
+  /** Embedded mode with no keys configured: the keys in use, and where they are kept. */
+  embeddedKeys: EmbeddedKeys | null;
+  /** Embedded mode: the folder the emulator keeps its payments in; null when they live in memory. */
+  emulatorStateFolder: string | null;
+  /** Embedded mode, asked to keep its state, on a database that gives it no place: why (e.g. `DATABASE_URL is :memory:`). */
+  embeddedStateNotKept: string | null;
+  /** The database, SQLite or PostgreSQL (for readiness checks, operators' tools and tests). */
+  database: Database;
   /** This app's own Prometheus registry and metrics (served at /metrics). */
   metrics: GatewayMetrics;
   /**
@@ -90,7 +100,37 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? jsonLog({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const now = options.now ?? (() => new Date());
   // Only the default ./data folder is created; any other folder named by DATABASE_URL must exist.
-  const database = openDatabase(config.database.url, { createFolder: config.database.url === DEFAULT_DATABASE_URL });
+  const database = await openDatabase(config.database.url, {
+    createFolder: config.database.url === DEFAULT_DATABASE_URL,
+    busyTimeoutMs: config.database.busyTimeoutMs,
+    poolSize: config.database.poolSize,
+  });
+
+  // Embedded mode's generated keys and emulator payments, kept beside the SQLite file when asked,
+  // read before listening so that a problem with them stops start-up with one line.
+  const location = config.khalti.env === 'embedded' && options.keepEmbeddedState ? embeddedStateLocation(config.database.url) : null;
+  let embeddedKeys: EmbeddedKeys | null = null;
+  let emulatorState: EmulatorState | null = null;
+  try {
+    if (config.apiKeys.generated) {
+      const generated = { admin: config.apiKeys.admin[0]!, client: config.apiKeys.client[0]! };
+      embeddedKeys = location?.kept
+        ? keepEmbeddedKeys(location.keysFile, generated)
+        : { ...generated, file: null, reused: false, ...(location ? { notKept: location.reason } : {}) };
+    }
+    if (location?.kept) {
+      emulatorState = openEmulatorState(location.emulatorFolder, {
+        onError: (message, error) => log(`embedded emulator: ${message}`, { level: 'error', ...(error instanceof Error ? { err: error } : {}) }),
+      });
+    }
+  } catch (error) {
+    await database.close();
+    if (error instanceof EmulatorStateError) {
+      throw new ConfigError('DATABASE_URL', `the embedded emulator keeps its payments in a folder beside the database, and ${error.message}`);
+    }
+    throw error;
+  }
+  const apiKeyConfig = embeddedKeys ? { ...config.apiKeys, admin: [embeddedKeys.admin], client: [embeddedKeys.client] } : config.apiKeys;
 
   // Listen first: with PORT=0 the URLs below depend on the port the system picked. Requests are
   // answered once the handler is attached, before this function returns.
@@ -107,7 +147,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const emulator =
     config.khalti.env === 'embedded'
-      ? createEmulator({ secretKey: config.khalti.secretKey, publicUrl: `${publicUrl}${SANDBOX_PATH}` })
+      ? createEmulator({ secretKey: config.khalti.secretKey, publicUrl: `${publicUrl}${SANDBOX_PATH}`, ...(emulatorState ? { state: emulatorState } : {}) })
       : null;
   // The gateway reaches the embedded emulator over its own loopback listener, as it would reach
   // Khalti: draining the public server at shutdown must not cut off the upstream that in-flight
@@ -115,19 +155,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const upstream = emulator && !config.khalti.baseUrl ? await listenOnLoopback(emulator, SANDBOX_PATH) : null;
   const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
-  const audit = new AuditService(new AuditRepository(database.db), now);
-  const paymentsRepository = new PaymentsRepository(database.db);
-  const refundsRepository = new RefundsRepository(database.db);
-  const metrics = createGatewayMetrics(new OperationsSnapshot(paymentsRepository, refundsRepository, now));
+  const audit = new AuditService(database, now);
+  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now));
   const khalti = new KhaltiClient({
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
     onCall: eachOf(audit.recordUpstreamCall, metrics.khaltiCall),
     timeouts: khaltiTimeouts(config.khalti.timeoutMs),
+    connections: config.khalti.maxConnections,
     ...options.khalti,
   });
   const events = new PaymentEvents();
-  const state = new PaymentStateService(database.db, paymentsRepository, khalti, audit, events, {
+  const state = new PaymentStateService(database, khalti, audit, events, {
     now,
     warn: log,
     onChange: (_change, facts) => {
@@ -135,14 +174,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (facts.amountMismatch) metrics.flow.amountMismatch();
     },
   });
-  const refunds = new RefundService(database.db, paymentsRepository, refundsRepository, khalti, state, audit, {
+  const refunds = new RefundService(database, khalti, state, audit, {
     abandonAfterMs: khalti.totalTimeoutMs + 5000,
     settleBaseDelayMs: config.reconcileIntervalMs,
     now,
     warn: log,
   });
   const services: PaymentServices = {
-    initiate: new InitiateService(database.db, paymentsRepository, new InitiationsRepository(database.db), khalti, state, {
+    initiate: new InitiateService(database, khalti, state, {
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
       firstLookupAfterMs: config.reconcileIntervalMs,
       claimLeaseMs: khalti.totalTimeoutMs + 5000,
@@ -154,24 +193,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       now,
     }),
     state,
-    queries: new PaymentQueries(paymentsRepository),
+    queries: new PaymentQueries(database),
     refunds,
     audit,
     events,
     banks: new BanksService(khalti, now),
     legacyStatus: khalti,
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
-    personalData: new PersonalDataService(database.db, paymentsRepository, new PersonalDataRepository(database.db), audit, now),
+    personalData: new PersonalDataService(database, audit, now),
   };
 
   // Status changes other processes on this database make reach this process's subscribers.
-  const feed = new StatusChangeFeed(audit, paymentsRepository, events, {
+  const feed = new StatusChangeFeed(audit, database, events, {
     intervalMs: STATUS_FEED_INTERVAL_MS,
     onError: (error) => log(`status feed: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', err: error }),
   });
 
-  const reconciler = new Reconciler(paymentsRepository, state, refunds, {
+  const reconciler = new Reconciler(database, state, refunds, {
     intervalMs: config.reconcileIntervalMs,
+    concurrency: config.reconcileConcurrency,
+    // A claimed payment is kept from other instances for longer than its lookup (with retries) can take.
+    claimLeaseMs: khalti.totalTimeoutMs * 2 + 5000,
     now,
     onError: (error, pidx) =>
       log(`reconciler: ${pidx ?? '-'}: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', ...(pidx ? { pidx } : {}), err: error }),
@@ -182,7 +224,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log('warning: MERCHANT_SECRET is not set, so client keys may initiate payments of any amount without a checkout token (embedded mode only; any other KHALTI_ENV refuses them)');
   }
 
-  const apiKeys = new ApiKeys(config.apiKeys);
+  const apiKeys = new ApiKeys(apiKeyConfig);
+  // REDIS_URL: the per-key limits are shared by every instance (with a per-process fallback).
+  const redisLimiter = config.redis
+    ? new RedisRateLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, limits: config.graphql.rateLimits, log, onFallback: metrics.rateLimit.fallback })
+    : null;
+  await redisLimiter?.connect();
+  const clientAddressOf = clientAddressResolver(config.trustedProxies);
   const schema = await buildGatewaySchema(events);
   const graphql = await startGraphqlServer({
     httpServer: server,
@@ -195,7 +243,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     introspection: config.graphql.introspection,
     limits: config.graphql.limits,
     rateLimits: config.graphql.rateLimits,
+    ...(redisLimiter ? { rateLimiter: redisLimiter } : {}),
+    clientAddressOf,
     trustedDocuments: config.graphql.trustedDocuments,
+    websocket: config.graphql.websocket,
     // The gateway's own pages (GraphiQL) are served from PUBLIC_URL; same-host is allowed anyway.
     // A storefront allowed to call /graphql over HTTP (CORS_ORIGINS) may subscribe too.
     wsAllowedOrigins: [new URL(publicUrl).origin, ...config.corsOrigins, ...config.graphql.wsAllowedOrigins],
@@ -212,6 +263,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     healthRouter({
       shuttingDown: () => shuttingDown,
       databaseWritable: reuseLockedAnswer(() => database.canWrite(), () => now().getTime()),
+      ...(redisLimiter ? { rateLimitsShared: () => redisLimiter.shared } : {}),
     }),
   );
   app.use(metricsRouter(metrics.registry, config.metricsToken));
@@ -221,6 +273,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       audit,
       merchantSecret: config.merchantSecret,
       rateLimitPerMinute: config.returnRateLimitPerMinute,
+      clientAddressOf,
       now,
     }),
   );
@@ -230,10 +283,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // A refund left REQUESTED by a process that died mid-call has an unknown outcome: settle, never resend.
   // (Only refunds older than any call could last: another live process may be sending a younger one.)
-  const abandoned = refunds.markAbandonedUnknown();
+  const abandoned = await refunds.markAbandonedUnknown();
   if (abandoned > 0) log(`warning: ${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
-  feed.start();
+  await feed.start();
 
   let closing: Promise<void> | null = null;
   const beginShutdown = () => {
@@ -249,6 +302,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     reconciler,
     emulator,
+    embeddedKeys,
+    emulatorStateFolder: emulatorState?.folder ?? null,
+    embeddedStateNotKept: location && !location.kept ? location.reason : null,
     database,
     metrics,
     beginShutdown,
@@ -256,15 +312,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       closing ??= (async () => {
         beginShutdown();
         await reconciler.stop();
-        feed.stop();
+        await feed.stop();
         // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
         const cut = await drain.closeAndWait(config.shutdown.graceMs);
         if (cut > 0) log(`shutdown: ${cut} request(s) still in flight after SHUTDOWN_GRACE_MS (${config.shutdown.graceMs} ms); closing their connections`);
         await graphql.stop();
+        await redisLimiter?.close();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await khalti.close();
         await upstream?.close();
-        database.close();
+        await database.close();
       })();
       return closing;
     },
@@ -273,10 +330,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
 /** Several listeners on the Khalti client's one hook; each is kept from the others' failures. */
 function eachOf(...hooks: KhaltiCallHook[]): KhaltiCallHook {
-  return (event: KhaltiCallEvent) => {
+  return async (event: KhaltiCallEvent) => {
     for (const hook of hooks) {
       try {
-        hook(event);
+        await hook(event);
       } catch {
         // A listener must never change the outcome of a payment call (nor stop the next listener).
       }

@@ -3,11 +3,15 @@
  * clear line naming the variable; nothing here ever echoes a key's value.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { EMULATOR_DEFAULT_PUBLIC_KEY, EMULATOR_DEFAULT_SECRET_KEY } from './sandbox/emulator.defaults';
 import { KHALTI_ORIGINS } from './khalti/khalti.origins';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits/query-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './graphql/rate-limit/rate-limiter';
 import { TrustedDocuments } from './graphql/limits/trusted-documents';
+import { DEFAULT_MESSAGE_BURST, DEFAULT_MESSAGES_PER_SECOND, defaultMaxConnections, type WebSocketLimits } from './graphql/ws/socket-limits';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
 export type KhaltiEnv = 'embedded' | 'sandbox' | 'production';
@@ -27,16 +31,27 @@ export interface Config {
     baseUrl?: string;
     secretKey: string;
     publicKey?: string;
-    /** The longest one call to Khalti may take, connect to last byte (KHALTI_TIMEOUT_MS). */
+    /** The longest one call to Khalti may take, from sending it to its last byte (KHALTI_TIMEOUT_MS). */
     timeoutMs: number;
+    /** Most concurrent connections to Khalti (KHALTI_MAX_CONNECTIONS): the client's pool size. */
+    maxConnections: number;
   };
-  database: { url: string };
+  database: {
+    url: string;
+    /** SQLite: how long a write waits for another process's lock before it fails as busy (on timers, never blocking the process). */
+    busyTimeoutMs: number;
+    /** PostgreSQL: connections each process keeps open. */
+    poolSize: number;
+  };
   apiKeys: {
     admin: string[];
     client: string[];
     /** The merchant's own backend (GATEWAY_SERVER_KEYS): initiates without a checkout token. */
     server: string[];
-    /** True when embedded start-up invented the keys (they are printed once). */
+    /**
+     * True when embedded start-up invented the keys (none configured). createApp may then replace
+     * them with the ones an earlier start kept beside the database (keepEmbeddedKeys).
+     */
     generated: boolean;
   };
   /**
@@ -54,9 +69,23 @@ export interface Config {
    * pages. Never `*`. Empty: no CORS headers at all.
    */
   corsOrigins: string[];
+  /**
+   * REDIS_URL (redis://[user:password@]host[:port][/db]): the per-key rate limits are counted there,
+   * shared by every instance. Null: each process counts its own. The URL may carry a password:
+   * never log it.
+   */
+  redis: { url: string; keyPrefix: string } | null;
+  /**
+   * TRUSTED_PROXIES: addresses or CIDR blocks of the load balancers in front of the gateway. The
+   * client address (per-address rate limits) is then the right-most X-Forwarded-For entry that is
+   * not one of them; empty (the default): the TCP peer, and X-Forwarded-For is ignored.
+   */
+  trustedProxies: string[];
   /** GET /khalti/return requests each client address may make a minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
   returnRateLimitPerMinute: number;
   reconcileIntervalMs: number;
+  /** Reconciler lookups in flight at once (RECONCILE_CONCURRENCY). */
+  reconcileConcurrency: number;
   /** METRICS_TOKEN (16+ characters): GET /metrics then needs `Authorization: Bearer <token>`. Never logged. */
   metricsToken?: string;
   /** LOG_LEVEL: lines below it are dropped (default info). */
@@ -83,6 +112,11 @@ export interface Config {
     wsAllowedOrigins: string[];
     /** TRUSTED_DOCUMENTS: the only documents client keys may run (a persisted-documents manifest); null: any. */
     trustedDocuments: TrustedDocuments | null;
+    /**
+     * WS_MAX_CONNECTIONS (default: 10,000, or the open-files limit less a reserve of 1024 when that
+     * is lower), WS_MESSAGES_PER_SECOND (default 50; 0: no limit) and WS_MESSAGE_BURST (default 100).
+     */
+    websocket: WebSocketLimits;
   };
 }
 
@@ -102,6 +136,8 @@ export const DEFAULT_DATABASE_URL = 'file:./data/khalti-graphql.sqlite';
 export const MIN_API_KEY_LENGTH = 16;
 export const MIN_MERCHANT_SECRET_LENGTH = 32;
 export const MIN_METRICS_TOKEN_LENGTH = 16;
+/** REDIS_KEY_PREFIX: the start of every key the gateway writes to Redis (instances of one deployment share it). */
+export const DEFAULT_REDIS_KEY_PREFIX = 'khalti-graphql:';
 
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -163,7 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError('RETURN_URL_ORIGINS', 'is required when KHALTI_ENV=production (the origins a returnUrl may point to)');
     }
     if (databaseUrl === ':memory:') {
-      throw new ConfigError('DATABASE_URL', 'must be a file (file:PATH) when KHALTI_ENV=production; :memory: loses every payment at restart');
+      throw new ConfigError('DATABASE_URL', 'must be a file (file:PATH) or PostgreSQL when KHALTI_ENV=production; :memory: loses every payment at restart');
     }
   }
   const timeoutMs = readInt(env, 'KHALTI_TIMEOUT_MS', 15000, 500, 120000);
@@ -178,21 +214,29 @@ export function loadConfig(env: Env = process.env): Config {
       secretKey: secretKey ?? EMULATOR_DEFAULT_SECRET_KEY,
       publicKey: blankToUndefined(env.KHALTI_PUBLIC_KEY) ?? (embedded ? EMULATOR_DEFAULT_PUBLIC_KEY : undefined),
       timeoutMs,
+      maxConnections: readInt(env, 'KHALTI_MAX_CONNECTIONS', 64, 1, 1024),
     },
-    database: { url: databaseUrl },
+    database: {
+      url: databaseUrl,
+      busyTimeoutMs: readInt(env, 'DATABASE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+      poolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    },
     apiKeys: { admin, client, server, generated },
     merchantSecret,
     returnUrlOrigins: returnUrlOrigins.length ? returnUrlOrigins : null,
     corsOrigins: readCorsOrigins(env),
+    redis: readRedis(env),
+    trustedProxies: readTrustedProxies(env),
     returnRateLimitPerMinute: readInt(env, 'RATE_LIMIT_RETURN_PER_MINUTE', 60, 0, 1_000_000),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 15000, 100, 24 * 60 * 60 * 1000),
+    reconcileConcurrency: readInt(env, 'RECONCILE_CONCURRENCY', 8, 1, 256),
     metricsToken,
     logLevel: readLogLevel(env),
     shutdown: {
       // Embedded mode has no load balancer to wait for; a developer's Ctrl-C stops at once.
       delayMs: readInt(env, 'SHUTDOWN_DELAY_MS', embedded ? 0 : 5000, 0, 600_000),
-      // A request may be waiting on one Khalti call (KHALTI_TIMEOUT_MS) and then write its outcome.
-      graceMs: readInt(env, 'SHUTDOWN_GRACE_MS', timeoutMs + 5000, 0, 600_000),
+      // A request may be waiting on one Khalti call (up to KHALTI_TIMEOUT_MS once sent, plus the wait for a connection and to connect) and then write its outcome.
+      graceMs: readInt(env, 'SHUTDOWN_GRACE_MS', timeoutMs + 10000, 0, 600_000),
     },
     production,
     graphql: {
@@ -210,6 +254,11 @@ export function loadConfig(env: Env = process.env): Config {
         refundPerMinute: readInt(env, 'RATE_LIMIT_REFUND_PER_MINUTE', DEFAULT_RATE_LIMITS.refundPerMinute, 0, 1_000_000),
       },
       wsAllowedOrigins: readOriginList(env, 'WS_ALLOWED_ORIGINS'),
+      websocket: {
+        maxConnections: readInt(env, 'WS_MAX_CONNECTIONS', defaultMaxConnections(), 1, 1_000_000),
+        messagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', DEFAULT_MESSAGES_PER_SECOND, 0, 100_000),
+        messageBurst: readInt(env, 'WS_MESSAGE_BURST', DEFAULT_MESSAGE_BURST, 1, 100_000),
+      },
       trustedDocuments: env.TRUSTED_DOCUMENTS?.trim() ? TrustedDocuments.load(env.TRUSTED_DOCUMENTS.trim(), (message) => new ConfigError('TRUSTED_DOCUMENTS', message)) : null,
     },
   };
@@ -217,6 +266,146 @@ export function loadConfig(env: Env = process.env): Config {
 
 export function generateApiKey(role: 'admin' | 'client'): string {
   return `kg_${role}_${randomBytes(24).toString('base64url')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedded mode across restarts (DESIGN section 2): the generated keys, and the emulator's
+// payments, kept beside the SQLite file, so the next start finds them.
+
+/**
+ * Where embedded mode keeps what the next start must find: files named after the SQLite file
+ * (as SQLite names its -wal and -shm files), so two databases in one folder never share them, and
+ * removing `<database>*` starts afresh. `:memory:` and PostgreSQL give them no place: then they
+ * live in memory, as they did before.
+ */
+export type EmbeddedStateLocation = { kept: true; keysFile: string; emulatorFolder: string } | { kept: false; reason: string };
+
+export function embeddedStateLocation(databaseUrl: string): EmbeddedStateLocation {
+  if (databaseUrl === ':memory:') return { kept: false, reason: 'DATABASE_URL is :memory:' };
+  if (!databaseUrl.startsWith('file:')) return { kept: false, reason: 'DATABASE_URL is a PostgreSQL database' };
+  const file = resolve(databaseUrl.slice('file:'.length));
+  return { kept: true, keysFile: `${file}-embedded-keys.json`, emulatorFolder: `${file}-emulator` };
+}
+
+/** The keys an embedded gateway that was given none uses, and where they are kept. */
+export interface EmbeddedKeys {
+  admin: string;
+  client: string;
+  /** The file they are kept in (mode 0600); null when they live in this process only. */
+  file: string | null;
+  /** Read from the file (an earlier start generated them) rather than generated now. */
+  reused: boolean;
+  /** Set when an existing file was readable by others and has been made 0600. */
+  tightened?: boolean;
+  /** Why they are not kept, when file is null and the database is the reason. */
+  notKept?: string;
+}
+
+const KEYS_FILE_NOTE =
+  'Development API keys khalti-graphql generated in embedded mode (KHALTI_ENV=embedded, no GATEWAY_*_KEYS set). ' +
+  'Every start with this database uses them. Delete this file to get new ones; set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS to choose your own.';
+
+/**
+ * The generated keys this start uses: the ones in `file` if an earlier start (or another process
+ * starting at the same moment) wrote it, else `generated`, written there first. The file is
+ * created complete or not at all (written to a temporary file, then linked into place, which
+ * fails if it exists), so two processes starting on one new database agree on one pair.
+ * A file that is not a keys file stops start-up with a line saying what to do.
+ */
+export function keepEmbeddedKeys(file: string, generated: { admin: string; client: string }): EmbeddedKeys {
+  const fail = (problem: string) =>
+    new ConfigError(
+      'GATEWAY_ADMIN_KEYS',
+      `not set, and the development keys embedded mode keeps in ${file} ${problem}; delete the file to generate new ones, or set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS`,
+    );
+  let created = false;
+  let text: string | null = null;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
+  }
+  if (text === null) {
+    try {
+      created = createExclusively(file, `${JSON.stringify({ note: KEYS_FILE_NOTE, admin: generated.admin, client: generated.client }, null, 2)}\n`);
+    } catch (error) {
+      throw fail(`cannot be written (${errorText(error)})`);
+    }
+    if (created) return { admin: generated.admin, client: generated.client, file, reused: false };
+    // Another process created it first: use its keys.
+    text = readFileSync(file, 'utf8');
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw fail('is not valid JSON');
+  }
+  const { admin, client } = (typeof json === 'object' && json !== null ? json : {}) as { admin?: unknown; client?: unknown };
+  for (const [name, key] of [['admin', admin], ['client', client]] as const) {
+    if (typeof key !== 'string' || key.length < MIN_API_KEY_LENGTH || /\s/.test(key)) {
+      throw fail(`has no usable "${name}" key (a string of ${MIN_API_KEY_LENGTH}+ characters without spaces)`);
+    }
+  }
+  if (admin === client) throw fail('gives the admin and the client the same key');
+  let tightened = false;
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) {
+      chmodSync(file, 0o600);
+      tightened = true;
+    }
+  } catch (error) {
+    throw fail(`is readable by others and cannot be made private (${errorText(error)})`);
+  }
+  return { admin: admin as string, client: client as string, file, reused: true, ...(tightened ? { tightened } : {}) };
+}
+
+/** Writes `text` to a new file at `path` (mode 0600), complete or not at all; false if `path` exists. */
+function createExclusively(path: string, text: string): boolean {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: create the file itself exclusively (a crash mid-write
+    // would leave it incomplete, and the next start would say so).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') return writeNew(path, text);
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+function writeNew(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function errorText(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {
@@ -306,6 +495,45 @@ function readUrl(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
+/** REDIS_URL, checked here so a typo stops start-up; the message never repeats the URL (it may hold a password). */
+function readRedis(env: Env): Config['redis'] {
+  const raw = blankToUndefined(env.REDIS_URL);
+  const keyPrefix = blankToUndefined(env.REDIS_KEY_PREFIX) ?? DEFAULT_REDIS_KEY_PREFIX;
+  if (/\s/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must not contain whitespace');
+  if (raw === undefined) return null;
+  const shape = 'must be redis://[user:password@]host[:port][/db] (or rediss:// for TLS)';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', shape);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname || url.search || url.hash) throw new ConfigError('REDIS_URL', shape);
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new ConfigError('REDIS_URL', `${shape}; the database is a number (0-15 on a default server)`);
+  return { url: raw, keyPrefix };
+}
+
+/** TRUSTED_PROXIES: comma-separated IPv4/IPv6 addresses or CIDR blocks. */
+function readTrustedProxies(env: Env): string[] {
+  const raw = blankToUndefined(env.TRUSTED_PROXIES);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [address = '', bits, extra] = entry.split('/');
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+      if (family === 0 || !validBits || extra !== undefined) {
+        throw new ConfigError('TRUSTED_PROXIES', `"${entry}" is not an IP address or CIDR block such as 10.0.0.0/8 or fd00::/8`);
+      }
+      return entry;
+    });
+}
+
 function readKeyList(env: Env, name: string): string[] {
   const raw = blankToUndefined(env[name]);
   if (raw === undefined) return [];
@@ -328,7 +556,14 @@ function readDatabaseUrl(env: Env): string {
   if (raw === ':memory:') return raw;
   if (raw.startsWith('file:') && raw.length > 'file:'.length) return raw;
   if (/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError('DATABASE_URL', 'PostgreSQL is not supported yet; use file:PATH or :memory:');
+    // Parsed here so a typo stops start-up with a line naming the variable (and never the password).
+    try {
+      const url = new URL(raw);
+      if (!url.hostname) throw new Error('no host');
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid postgres://user[:password]@host[:port]/database URL');
+    }
+    return raw;
   }
-  throw new ConfigError('DATABASE_URL', 'must be file:PATH or :memory:');
+  throw new ConfigError('DATABASE_URL', 'must be file:PATH, :memory: or postgres://user[:password]@host[:port]/database');
 }

@@ -1,31 +1,32 @@
-import { and, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import type { Db } from './connection';
-import { auditLog, type AuditRow, type NewAuditRow } from './schema';
+import { and, count, desc, eq, gt, inArray, lt, max, sql } from 'drizzle-orm';
+import { preparedQuery, type Executor } from './executor';
+import type { AuditRow, NewAuditRow } from './schema';
 
 /** Append-only access to the audit log: insert and read, nothing else (the table's triggers agree). */
 export class AuditRepository {
-  // Prepared once: the audit insert runs on every upstream call and status change.
-  private readonly insertStatement;
-
-  constructor(private readonly db: Db) {
-    this.insertStatement = db
-      .insert(auditLog)
-      .values({
-        at: sql.placeholder('at'),
-        kind: sql.placeholder('kind'),
-        operation: sql.placeholder('operation'),
-        pidx: sql.placeholder('pidx'),
-        actor: sql.placeholder('actor'),
-        httpStatus: sql.placeholder('httpStatus'),
-        durationMs: sql.placeholder('durationMs'),
-        detail: sql.placeholder('detail'),
-      })
-      .prepare();
-  }
+  constructor(private readonly x: Executor) {}
 
   /** Appends a row and returns its id. */
-  insert(row: Omit<NewAuditRow, 'id'>): number {
-    const result = this.insertStatement.run({
+  async insert(row: Omit<NewAuditRow, 'id'>): Promise<number> {
+    // On every upstream call and status change: its SQL is built once per executor.
+    const query = preparedQuery(this.x, 'audit.insert', () => {
+      const { auditLog } = this.x.tables;
+      return this.x.db
+        .insert(auditLog)
+        .values({
+          at: sql.placeholder('at'),
+          kind: sql.placeholder('kind'),
+          operation: sql.placeholder('operation'),
+          pidx: sql.placeholder('pidx'),
+          actor: sql.placeholder('actor'),
+          httpStatus: sql.placeholder('httpStatus'),
+          durationMs: sql.placeholder('durationMs'),
+          detail: sql.placeholder('detail'),
+        })
+        .returning({ id: auditLog.id })
+        .prepare();
+    });
+    const [inserted] = await query.execute({
       at: row.at,
       kind: row.kind,
       operation: row.operation,
@@ -35,56 +36,71 @@ export class AuditRepository {
       durationMs: row.durationMs ?? null,
       detail: row.detail ?? null,
     });
-    return Number(result.lastInsertRowid);
+    return inserted!.id;
+  }
+
+  /** One status-change row by id (what an announcement names). */
+  async statusChangeById(id: number): Promise<AuditRow | undefined> {
+    const { auditLog } = this.x.tables;
+    const [row] = await this.x.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.id, id), eq(auditLog.kind, 'status_change')))
+      .limit(1);
+    return row;
   }
 
   /** Status changes recorded after a given row id, oldest first (for other processes' events). */
-  statusChangesAfter(id: number, limit: number): AuditRow[] {
-    return this.db
+  async statusChangesAfter(id: number, limit: number): Promise<AuditRow[]> {
+    const { auditLog } = this.x.tables;
+    return this.x.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.kind, 'status_change'), gt(auditLog.id, id)))
       .orderBy(auditLog.id)
-      .limit(limit)
-      .all();
+      .limit(limit);
   }
 
-  lastId(): number {
-    return this.db.select({ id: sql<number>`coalesce(max(${auditLog.id}), 0)` }).from(auditLog).get()?.id ?? 0;
+  async lastId(): Promise<number> {
+    const { auditLog } = this.x.tables;
+    const [row] = await this.x.db.select({ id: max(auditLog.id) }).from(auditLog);
+    return Number(row?.id ?? 0);
   }
 
   /** Newest first, keyset-paginated by id. */
-  page(options: { pidx?: string; beforeId?: number; limit: number }): AuditRow[] {
+  async page(options: { pidx?: string; beforeId?: number; limit: number }): Promise<AuditRow[]> {
+    const { auditLog } = this.x.tables;
     const conditions = [
       options.pidx !== undefined ? eq(auditLog.pidx, options.pidx) : undefined,
       options.beforeId !== undefined ? lt(auditLog.id, options.beforeId) : undefined,
     ].filter((condition) => condition !== undefined);
-    return this.db
+    return this.x.db
       .select()
       .from(auditLog)
       .where(conditions.length ? and(...conditions) : undefined)
       .orderBy(desc(auditLog.id))
-      .limit(options.limit)
-      .all();
+      .limit(options.limit);
   }
 
-  count(pidx?: string): number {
-    const row = this.db
-      .select({ n: sql<number>`count(*)` })
+  async count(pidx?: string): Promise<number> {
+    const { auditLog } = this.x.tables;
+    const [row] = await this.x.db
+      .select({ n: count() })
       .from(auditLog)
-      .where(pidx !== undefined ? eq(auditLog.pidx, pidx) : undefined)
-      .get();
+      .where(pidx !== undefined ? eq(auditLog.pidx, pidx) : undefined);
     return row?.n ?? 0;
   }
 
   /** Oldest first: the story of one payment. */
-  forPayment(pidx: string): AuditRow[] {
-    return this.db.select().from(auditLog).where(eq(auditLog.pidx, pidx)).orderBy(auditLog.id).all();
+  async forPayment(pidx: string): Promise<AuditRow[]> {
+    const { auditLog } = this.x.tables;
+    return this.x.db.select().from(auditLog).where(eq(auditLog.pidx, pidx)).orderBy(auditLog.id);
   }
 
   /** The rows of several payments in one query, oldest first within each. */
-  forPayments(pidxs: readonly string[]): AuditRow[] {
+  async forPayments(pidxs: readonly string[]): Promise<AuditRow[]> {
     if (pidxs.length === 0) return [];
-    return this.db.select().from(auditLog).where(inArray(auditLog.pidx, [...pidxs])).orderBy(auditLog.id).all();
+    const { auditLog } = this.x.tables;
+    return this.x.db.select().from(auditLog).where(inArray(auditLog.pidx, [...pidxs])).orderBy(auditLog.id);
   }
 }

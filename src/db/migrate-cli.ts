@@ -4,9 +4,10 @@
  * Start-up migrates too; this is for deploy pipelines that migrate before rolling instances.
  */
 import { ConfigError, loadConfig } from '../config';
-import { openDatabase, sqlitePath } from './connection';
+import { openDatabase } from './connection';
+import { StorageConfigError } from './storage-error';
 
-function main(): void {
+async function main(): Promise<void> {
   let url: string;
   try {
     url = loadConfig().database.url;
@@ -17,9 +18,17 @@ function main(): void {
     }
     throw error;
   }
-  const database = openDatabase(url);
-  database.close();
-  console.log(`db:migrate: ${database.migrationsApplied} migration(s) applied to ${sqlitePath(url)}; it is up to date`);
+  try {
+    const database = await openDatabase(url);
+    await database.close();
+    console.log(`db:migrate: ${database.migrationsApplied} migration(s) applied to ${database.description}; it is up to date`);
+  } catch (error) {
+    if (error instanceof StorageConfigError) {
+      console.error(`db:migrate: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
 }
 
-main();
+void main();

@@ -13,8 +13,13 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 
-/** src/db and dist/db sit at the same depth, so the committed migrations are two levels up. */
-export const MIGRATIONS_FOLDER = resolve(__dirname, '..', '..', 'drizzle');
+/**
+ * src/db and dist/db sit at the same depth, so the committed migrations are two levels up, one
+ * folder per dialect. Moving the files changed nothing for existing databases: applied migrations
+ * are recorded by journal time (created_at), not by path.
+ */
+export const MIGRATIONS_FOLDER = resolve(__dirname, '..', '..', 'drizzle', 'sqlite');
+export const POSTGRES_MIGRATIONS_FOLDER = resolve(__dirname, '..', '..', 'drizzle', 'postgres');
 
 const TABLE = '"__drizzle_migrations"';
 

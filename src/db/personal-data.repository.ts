@@ -1,11 +1,10 @@
 /**
  * Erasing a buyer's personal data for good: the payment's customer name, email and phone, its
- * refunds' mobile numbers, and the request fingerprints computed from them. SQLite-specific
- * work (checkpointing the WAL so old page images leave the -wal file) stays in this file.
+ * refunds' mobile numbers, and the request fingerprints computed from them. What each engine must
+ * do afterwards so that no file keeps the old values is Database.afterErasure (database.ts).
  */
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Db } from './connection';
-import { initiations, payments, refunds } from './schema';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import type { Executor } from './executor';
 
 /**
  * What replaces a request fingerprint computed from personal data. A sha256 of a 10-digit mobile
@@ -24,11 +23,12 @@ export interface PersonalDataHeld {
 }
 
 export class PersonalDataRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly x: Executor) {}
 
   /** What personal data a payment holds now; undefined for an unknown pidx. */
-  held(pidx: string): PersonalDataHeld | undefined {
-    const payment = this.db
+  async held(pidx: string): Promise<PersonalDataHeld | undefined> {
+    const { payments, refunds } = this.x.tables;
+    const [payment] = await this.x.db
       .select({
         name: payments.customerName,
         email: payments.customerEmail,
@@ -37,26 +37,30 @@ export class PersonalDataRepository {
       })
       .from(payments)
       .where(eq(payments.pidx, pidx))
-      .get();
+      .limit(1);
     if (!payment) return undefined;
-    const mobiles = this.db
+    const mobiles = await this.x.db
       .select({ id: refunds.id })
       .from(refunds)
-      .where(and(eq(refunds.pidx, pidx), isNotNull(refunds.mobile)))
-      .all();
+      .where(and(eq(refunds.pidx, pidx), isNotNull(refunds.mobile)));
     const customerFields = (['name', 'email', 'phone'] as const).filter((field) => payment[field] !== null);
     return { customerFields, refundMobiles: mobiles.length, erasedAt: payment.erasedAt };
   }
 
   /**
    * Removes the payment's personal data and its refunds' mobiles, in the caller's transaction.
-   * With `secure_delete` on (connection.ts) the old cells are zeroed in the pages; `flush` then
-   * moves those pages out of the WAL.
+   * With SQLite's `secure_delete` on the old cells are zeroed in the pages; the database's
+   * afterErasure then moves those pages out of the WAL.
    */
-  erase(pidx: string, at: Date): void {
-    const payment = this.db.select({ purchaseOrderId: payments.purchaseOrderId, version: payments.version }).from(payments).where(eq(payments.pidx, pidx)).get();
+  async erase(pidx: string, at: Date): Promise<void> {
+    const { payments, initiations, refunds } = this.x.tables;
+    const [payment] = await this.x.db
+      .select({ purchaseOrderId: payments.purchaseOrderId, version: payments.version })
+      .from(payments)
+      .where(eq(payments.pidx, pidx))
+      .limit(1);
     if (!payment) return;
-    this.db
+    await this.x.db
       .update(payments)
       .set({
         customerName: null,
@@ -67,27 +71,14 @@ export class PersonalDataRepository {
         updatedAt: at,
         version: payment.version + 1,
       })
-      .where(eq(payments.pidx, pidx))
-      .run();
-    this.db
+      .where(eq(payments.pidx, pidx));
+    await this.x.db
       .update(initiations)
       .set({ requestFingerprint: ERASED_FINGERPRINT, updatedAt: at })
-      .where(eq(initiations.purchaseOrderId, payment.purchaseOrderId))
-      .run();
-    this.db
+      .where(eq(initiations.purchaseOrderId, payment.purchaseOrderId));
+    await this.x.db
       .update(refunds)
       .set({ mobile: null, requestFingerprint: ERASED_FINGERPRINT })
-      .where(and(eq(refunds.pidx, pidx), isNotNull(refunds.mobile)))
-      .run();
-  }
-
-  /**
-   * Copies every page the WAL holds into the main file and truncates the WAL to zero bytes, so
-   * the page images from before an erasure survive in neither. False when another connection's
-   * read kept part of the WAL in use (the bytes leave at a later checkpoint).
-   */
-  flush(): boolean {
-    const [result] = this.db.all<{ busy: number; log: number; checkpointed: number }>(sql`PRAGMA wal_checkpoint(TRUNCATE)`);
-    return result !== undefined && result.busy === 0;
+      .where(and(eq(refunds.pidx, pidx), isNotNull(refunds.mobile)));
   }
 }

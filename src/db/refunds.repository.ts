@@ -1,49 +1,57 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from './connection';
+import { and, count, desc, eq, inArray } from 'drizzle-orm';
+import type { Executor } from './executor';
 import type { RefundState } from '../payments/refund-state.rules';
-import { refunds, type NewRefundRow, type RefundRow } from './schema';
+import type { NewRefundRow, RefundRow } from './schema';
 
 export class RefundsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly x: Executor) {}
 
-  byId(id: string): RefundRow | undefined {
-    return this.db.select().from(refunds).where(eq(refunds.id, id)).get();
+  async byId(id: string): Promise<RefundRow | undefined> {
+    const { refunds } = this.x.tables;
+    const [row] = await this.x.db.select().from(refunds).where(eq(refunds.id, id)).limit(1);
+    return row;
   }
 
-  byIdempotencyKey(key: string): RefundRow | undefined {
-    return this.db.select().from(refunds).where(eq(refunds.idempotencyKey, key)).get();
+  async byIdempotencyKey(key: string): Promise<RefundRow | undefined> {
+    const { refunds } = this.x.tables;
+    const [row] = await this.x.db.select().from(refunds).where(eq(refunds.idempotencyKey, key)).limit(1);
+    return row;
   }
 
-  forPayment(pidx: string): RefundRow[] {
-    return this.db.select().from(refunds).where(eq(refunds.pidx, pidx)).orderBy(refunds.createdAt).all();
+  async forPayment(pidx: string): Promise<RefundRow[]> {
+    const { refunds } = this.x.tables;
+    return this.x.db.select().from(refunds).where(eq(refunds.pidx, pidx)).orderBy(refunds.createdAt, refunds.id);
   }
 
   /** The refunds of several payments in one query, oldest first within each. */
-  forPayments(pidxs: readonly string[]): RefundRow[] {
+  async forPayments(pidxs: readonly string[]): Promise<RefundRow[]> {
     if (pidxs.length === 0) return [];
-    return this.db.select().from(refunds).where(inArray(refunds.pidx, [...pidxs])).orderBy(refunds.createdAt).all();
+    const { refunds } = this.x.tables;
+    return this.x.db.select().from(refunds).where(inArray(refunds.pidx, [...pidxs])).orderBy(refunds.createdAt, refunds.id);
   }
 
-  inStates(states: readonly RefundState[], pidx?: string): RefundRow[] {
-    const byState = inArray(refunds.state, states);
-    return this.db
+  async inStates(states: readonly RefundState[], pidx?: string): Promise<RefundRow[]> {
+    const { refunds } = this.x.tables;
+    const byState = inArray(refunds.state, [...states]);
+    return this.x.db
       .select()
       .from(refunds)
       .where(pidx !== undefined ? and(byState, eq(refunds.pidx, pidx)) : byState)
-      .orderBy(desc(refunds.createdAt))
-      .all();
+      .orderBy(desc(refunds.createdAt));
   }
 
-  countInState(state: RefundState): number {
-    const row = this.db.select({ n: sql<number>`count(*)` }).from(refunds).where(eq(refunds.state, state)).get();
+  async countInState(state: RefundState): Promise<number> {
+    const { refunds } = this.x.tables;
+    const [row] = await this.x.db.select({ n: count() }).from(refunds).where(eq(refunds.state, state));
     return row?.n ?? 0;
   }
 
-  insert(row: NewRefundRow): void {
-    this.db.insert(refunds).values(row).run();
+  async insert(row: NewRefundRow): Promise<void> {
+    await this.x.db.insert(this.x.tables.refunds).values(row);
   }
 
-  update(id: string, changes: Partial<NewRefundRow>): void {
-    this.db.update(refunds).set(changes).where(eq(refunds.id, id)).run();
+  async update(id: string, changes: Partial<NewRefundRow>): Promise<void> {
+    const { refunds } = this.x.tables;
+    await this.x.db.update(refunds).set(changes).where(eq(refunds.id, id));
   }
 }

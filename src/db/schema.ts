@@ -7,7 +7,14 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 import type { AuditKind } from '../payments/audit-operation';
 import type { InitiationState } from '../payments/initiation-state.rules';
 import type { PaymentStatus } from '../payments/payment-status';
-import type { RefundState } from '../payments/refund-state.rules';
+import { isOpenRefund, REFUND_STATES, type RefundState } from '../payments/refund-state.rules';
+
+/**
+ * The open refund states ('REQUESTED', 'UNKNOWN'), from the refund rules rather than a second copy,
+ * as SQL literals for the partial unique index (an index predicate takes no bound parameters).
+ * Changing isOpenRefund changes this predicate: generate a migration for it.
+ */
+const openRefundStates = sql.raw(REFUND_STATES.filter(isOpenRefund).map((state) => `'${state}'`).join(', '));
 
 export const payments = sqliteTable(
   'payments',
@@ -95,6 +102,9 @@ export const refunds = sqliteTable(
     uniqueIndex('refunds_idempotency_key_unique')
       .on(table.idempotencyKey)
       .where(sql`${table.idempotencyKey} IS NOT NULL`),
+    // At most one open refund per payment: the database itself refuses a second while one is
+    // REQUESTED or UNKNOWN, whichever process or instance tries (REFUND_OUTCOME_UNKNOWN / one upstream call).
+    uniqueIndex('refunds_one_open_per_payment').on(table.pidx).where(sql`${table.state} IN (${openRefundStates})`),
   ],
 );
 

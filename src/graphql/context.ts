@@ -7,8 +7,10 @@ export interface GatewayContext {
   auth: Authentication;
   services: PaymentServices;
   loaders: GatewayLoaders;
+  /** The client's address (TRUSTED_PROXIES rules): client-key rate limits count per key and address. */
+  clientAddress?: string;
 }
 
-export function buildContext(apiKeys: ApiKeys, services: PaymentServices, authorization: unknown): GatewayContext {
-  return { auth: apiKeys.authenticate(authorization), services, loaders: createLoaders(services) };
+export function buildContext(apiKeys: ApiKeys, services: PaymentServices, authorization: unknown, clientAddress?: string): GatewayContext {
+  return { auth: apiKeys.authenticate(authorization), services, loaders: createLoaders(services), clientAddress };
 }

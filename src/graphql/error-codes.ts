@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_AUTH',
   'RATE_LIMITED',
+  'STORAGE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -27,6 +28,9 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
     'carries its HTTP status when it answered. Nothing was changed; try again shortly.',
   UPSTREAM_AUTH: "Khalti rejected the gateway's own credentials (KHALTI_SECRET_KEY): an operator must fix the configuration.",
   RATE_LIMITED: 'Too many operations for this key; `extensions.retryAfterSeconds` (and, over HTTP, `Retry-After`) says when to try again.',
+  STORAGE_UNAVAILABLE:
+    "The gateway's database could not take the request (busy with another writer, out of space, read-only or unreachable); " +
+    'nothing was written. Busy: try again shortly; otherwise an operator must act. `extensions.errorId` is also in its log.',
   INTERNAL_SERVER_ERROR: 'Something failed inside the gateway; the message is masked to an id (`extensions.errorId`) that is also in its log.',
 };
 

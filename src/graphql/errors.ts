@@ -46,6 +46,16 @@ export function createErrorFormatter(log: ErrorLogger) {
       log(`khalti rejected the gateway's secret key: ${original.detail}`, { level: 'error' });
       return { message: "Khalti rejected the gateway's credentials; the operator must check KHALTI_SECRET_KEY.", path, extensions: { code: 'UPSTREAM_AUTH' } };
     }
+    if (original instanceof KhaltiNotFoundError && original.operation === 'lookup') {
+      // Khalti answered, and does not know the pidx (its record was lost, or it expired away):
+      // not an outage, and the message says so rather than "could not answer".
+      const status = original.httpStatus === undefined ? '' : `HTTP ${original.httpStatus}: `;
+      return {
+        message: `Khalti does not know this payment (its lookup answered ${status}${original.detail}); nothing was changed.`,
+        path,
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', ...upstreamStatus(original) },
+      };
+    }
     if (original instanceof KhaltiError) {
       // A Khalti answer no service turned into a result or userErrors: a lookup answered 404
       // "Not found." or 400 without a lookup body, an initiate 404. The caller cannot fix it and
@@ -63,10 +73,10 @@ export function createErrorFormatter(log: ErrorLogger) {
     const detail = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
     // The stack goes to the log only (never to the caller), with the id the caller was given.
     log(`internal error ${errorId}: ${detail}`, { level: 'error', errorId, ...(original instanceof Error ? { err: original } : {}) });
-    // Storage failures are still internal (the caller cannot fix them), but worth saying plainly.
+    // Storage failures get a code of their own (a client may retry a busy database) and plain words.
     const storage = describeStorageError(original);
-    const message = storage ? `${storage} (id ${errorId})` : `Internal server error (id ${errorId}).`;
-    return { message, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+    if (storage) return { message: `${storage} (id ${errorId})`, path, extensions: { code: 'STORAGE_UNAVAILABLE', errorId } };
+    return { message: `Internal server error (id ${errorId}).`, path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
   };
 }
 

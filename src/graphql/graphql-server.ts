@@ -4,12 +4,13 @@
  * (limits/operation-guard.ts) and the same error formatting for both.
  */
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Log } from '../logger';
@@ -23,10 +24,28 @@ import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits/query-limits';
 import { stripSuggestions } from './limits/suggestions';
 import type { TrustedDocuments } from './limits/trusted-documents';
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
+import { clientAddressResolver, type ClientAddressOf } from './rate-limit/client-address';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimiting, type RateLimits } from './rate-limit/rate-limiter';
+import { roleDocumentVariablesKey, sharedPayloadOf, SharedSubscriptions, withSharedPayload } from './ws/shared-subscriptions';
+import {
+  DEFAULT_MESSAGE_BURST,
+  DEFAULT_MESSAGES_PER_SECOND,
+  defaultMaxConnections,
+  TokenBucket,
+  TOO_MANY_MESSAGES,
+  TRY_AGAIN_LATER,
+  type WebSocketLimits,
+} from './ws/socket-limits';
 
 export const GRAPHQL_PATH = '/graphql';
 export const MAX_BODY_BYTES = 100 * 1024;
+/**
+ * Sockets being refused at WS_MAX_CONNECTIONS (handshake done, 1013 sent, waiting for the client's
+ * close) beyond which a further upgrade is answered 503 at once, so refusals hold few descriptors.
+ */
+const REFUSING_AT_MOST = 100;
+/** How long a refused socket may take to finish the closing handshake before it is cut. */
+const REFUSED_CLOSE_MS = 2000;
 
 export interface GraphqlServer {
   /** Mount in this order under GRAPHQL_PATH: body parser, its error handler, the limits precheck, Apollo. */
@@ -47,6 +66,10 @@ export interface GraphqlServerOptions {
   introspection?: boolean;
   limits?: QueryLimits;
   rateLimits?: RateLimits;
+  /** The limiter counting them (with REDIS_URL, shared by every instance); default: one in this process. */
+  rateLimiter?: RateLimiting;
+  /** The client address of a request (TRUSTED_PROXIES); default: the TCP peer. */
+  clientAddressOf?: ClientAddressOf;
   /** TRUSTED_DOCUMENTS: the only documents client keys may run, over HTTP and WebSocket. */
   trustedDocuments?: TrustedDocuments | null;
   /**
@@ -54,9 +77,11 @@ export interface GraphqlServerOptions {
    * `*` allows any. A handshake without an Origin header (not a browser) is always allowed.
    */
   wsAllowedOrigins?: readonly string[];
+  /** WS_MAX_CONNECTIONS, WS_MESSAGES_PER_SECOND, WS_MESSAGE_BURST (socket-limits.ts for the defaults). */
+  websocket?: Partial<WebSocketLimits>;
   now?: () => number;
-  /** Counts operations (an Apollo plugin) and active subscriptions. */
-  metrics?: Pick<GraphqlMetrics, 'apolloPlugin' | 'subscriptionStarted' | 'subscriptionEnded'>;
+  /** Counts operations (an Apollo plugin), active subscriptions, open sockets and refused ones. */
+  metrics?: Pick<GraphqlMetrics, 'apolloPlugin' | 'subscriptionStarted' | 'subscriptionEnded' | 'websocketOpened' | 'websocketClosed' | 'websocketRefused'>;
 }
 
 export async function startGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
@@ -66,28 +91,60 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     schema,
     limits: options.limits ?? DEFAULT_QUERY_LIMITS,
     introspection,
-    rateLimiter: new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
+    rateLimiter: options.rateLimiter ?? new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.now),
     trustedDocuments: options.trustedDocuments ?? null,
   });
   const formatError = gatewayErrorFormatter(createErrorFormatter(log), production);
+  const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
 
   const allowedOrigins = new Set(options.wsAllowedOrigins ?? []);
+  const metrics = options.metrics;
+  const maxConnections = options.websocket?.maxConnections ?? defaultMaxConnections();
+  const messagesPerSecond = options.websocket?.messagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
+  const messageBurst = Math.max(1, options.websocket?.messageBurst ?? DEFAULT_MESSAGE_BURST);
   /**
    * A message over maxPayload is the client's doing: ws already closes the socket with 1009; its
    * 'error' event would only make graphql-ws log "Internal error ... check your implementation".
+   *
+   * Messages are counted here, as ws emits them and before graphql-ws's listener parses them: a
+   * socket over WS_MESSAGES_PER_SECOND (after its burst) is closed with 4429 "Too many messages",
+   * and whatever it had already sent is dropped unread. Closing rather than dropping and going on:
+   * graphql-transport-ws has no way to tell a client that a message was dropped (a dropped
+   * subscribe would wait forever, a dropped complete would leave a subscription running), and
+   * graphql-ws's client reconnects after a close, with its backoff.
    */
   class GatewaySocket extends WebSocket {
+    private bucket: TokenBucket | null = null;
+    private throttled = false;
+
     override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'message' && messagesPerSecond > 0) {
+        if (this.throttled) return true;
+        this.bucket ??= new TokenBucket(messagesPerSecond, messageBurst);
+        if (!this.bucket.take()) {
+          this.throttled = true;
+          metrics?.websocketRefused('messages');
+          log(`websocket: over ${messagesPerSecond} messages a second (burst ${messageBurst}); socket closed (${TOO_MANY_MESSAGES.code})`);
+          this.close(TOO_MANY_MESSAGES.code, TOO_MANY_MESSAGES.reason);
+          return true;
+        }
+      }
       if (event === 'error' && (args[0] as { code?: unknown } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         log(`websocket: a message over ${MAX_BODY_BYTES} bytes; socket closed (1009)`);
         return true;
       }
       return super.emit(event, ...args);
     }
+
+    /** A subscription event's payload is serialized once for all its subscribers (ws/shared-subscriptions.ts). */
+    override send(data: unknown, ...rest: unknown[]): void {
+      (super.send as (data: unknown, ...rest: unknown[]) => void)(withSharedPayload(data), ...rest);
+    }
   }
   const wsServer = new WebSocketServer<typeof GatewaySocket>({
     WebSocket: GatewaySocket,
-    server: httpServer,
+    // Upgrades are taken from the HTTP server below, so that WS_MAX_CONNECTIONS is checked first.
+    noServer: true,
     path: GRAPHQL_PATH,
     // The same size limit as an HTTP body: a bigger message closes the socket (1009).
     maxPayload: MAX_BODY_BYTES,
@@ -97,6 +154,71 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       else done(false, 403, 'Origin not allowed');
     },
   });
+
+  /**
+   * Open sockets, counted from the upgrade (before its handshake completes) to the close; at
+   * WS_MAX_CONNECTIONS (below the process's descriptor limit) a new socket gets its handshake and
+   * then 1013 "Try again later", a close code browsers and graphql-ws's client see (an HTTP status
+   * at the upgrade they do not), while HTTP keeps its descriptors and keeps answering.
+   */
+  let open = 0;
+  let refusing = 0;
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!wsServer.shouldHandle(request)) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (open >= maxConnections) {
+      metrics?.websocketRefused('connections');
+      if (refusing >= REFUSING_AT_MOST) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      refusing += 1;
+      let counted = true;
+      const done = () => {
+        if (counted) refusing -= 1;
+        counted = false;
+      };
+      socket.once('close', done);
+      wsServer.handleUpgrade(request, socket, head, (ws) => {
+        const cut = setTimeout(() => ws.terminate(), REFUSED_CLOSE_MS);
+        cut.unref();
+        ws.once('close', () => clearTimeout(cut));
+        ws.close(TRY_AGAIN_LATER.code, TRY_AGAIN_LATER.reason);
+      });
+      return;
+    }
+    open += 1;
+    metrics?.websocketOpened();
+    let counted = true;
+    const closed = () => {
+      if (!counted) return;
+      counted = false;
+      open -= 1;
+      metrics?.websocketClosed();
+    };
+    // The TCP socket's close covers every way out: refused at the handshake, closed, terminated.
+    socket.once('close', closed);
+    wsServer.handleUpgrade(request, socket, head, (ws) => {
+      ws.once('close', closed);
+      wsServer.emit('connection', ws, request);
+    });
+  };
+  httpServer.on('upgrade', onUpgrade);
+
+  // One execution per distinct (role, document, operation, variables): ws/shared-subscriptions.ts.
+  const finish = (result: ExecutionResult, args: ExecutionArgs) => {
+    const cost = guard.preparedCostExtension(args.contextValue);
+    const errors = result.errors?.length ? result.errors.map(asRequestError).map((error) => formatError(error.toJSON(), error)) : undefined;
+    const { errors: _raw, ...rest } = result;
+    return { ...rest, ...(errors ? { errors } : {}), ...(cost ? { extensions: { ...result.extensions, ...cost } } : {}) };
+  };
+  const shared = new SharedSubscriptions({
+    keyOf: roleDocumentVariablesKey((contextValue) => (contextValue as GatewayContext).auth.caller?.role ?? null),
+    finish,
+  });
+
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -105,17 +227,20 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // Every operation on the socket goes through the same limits, validation and rate limits as HTTP;
       // then only subscriptions run here (queries and mutations go over HTTP, where 401s, CSRF
       // prevention and per-request logs apply).
-      onSubscribe: (ctx, _id, payload) => subscriptionsOnly(guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization))),
+      onSubscribe: async (ctx, _id, payload) =>
+        subscriptionsOnly(await guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization, clientAddressOf(ctx.extra.request)))),
+      subscribe: (args) => shared.subscribe(args),
       // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
-      onOperation: (_ctx, _id, _payload, _args, result) => (options.metrics && isAsyncIterable(result) ? counted(result, options.metrics) : undefined),
+      onOperation: (_ctx, _id, _payload, _args, result) => (metrics && isAsyncIterable(result) ? counted(result, metrics) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
-      // Each event carries the subscription's estimated cost (extensions.cost), as HTTP responses do.
+      // Each event carries the subscription's estimated cost (extensions.cost), as HTTP responses do;
+      // a shared event was finished (and serialized) once for all its subscribers.
       onNext: (_ctx, _id, _payload, args, result) => {
+        const once = sharedPayloadOf(result);
+        if (once) return once as unknown as ExecutionResult;
         const cost = guard.preparedCostExtension(args.contextValue);
-        const errors = result.errors?.length ? result.errors.map(asRequestError).map((error) => formatError(error.toJSON(), error)) : undefined;
-        if (!errors && !cost) return undefined;
-        const { errors: _raw, ...rest } = result;
-        return { ...rest, ...(errors ? { errors } : {}), ...(cost ? { extensions: { ...result.extensions, ...cost } } : {}) };
+        if (!result.errors?.length && !cost) return undefined;
+        return finish(result, args);
       },
     },
     wsServer,
@@ -159,15 +284,16 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
-      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller),
+      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller, clientAddressOf),
       ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => apiKeys.authenticate(authorization).caller?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {
-        context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization),
+        context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization, clientAddressOf(req)),
       }),
     ],
     async stop() {
+      httpServer.off('upgrade', onUpgrade);
       await apollo.stop();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },

@@ -18,11 +18,11 @@ export function createLoaders(services: Pick<PaymentServices, 'refunds' | 'audit
   const options = { cache: false } as const;
   return {
     refunds: new DataLoader(async (pidxs) => {
-      const groups = services.refunds.forPayments(pidxs);
+      const groups = await services.refunds.forPayments(pidxs);
       return pidxs.map((pidx) => groups.get(pidx) ?? []);
     }, options),
     auditLog: new DataLoader(async (pidxs) => {
-      const groups = services.audit.forPayments(pidxs);
+      const groups = await services.audit.forPayments(pidxs);
       return pidxs.map((pidx) => groups.get(pidx) ?? []);
     }, options),
   };

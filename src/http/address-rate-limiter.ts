@@ -3,17 +3,19 @@
  * without a key, and each call may cost a Khalti lookup. The same token bucket as the GraphQL
  * limits (a minute's allowance at once, refilling continuously), one per address.
  *
- * The address is the TCP peer's (req.socket.remoteAddress). X-Forwarded-For is not read: anyone
- * can send it, so trusting it would let a client pick a fresh "address" per request. Behind a
- * reverse proxy every buyer then shares the proxy's bucket; size the limit for that, or turn it
- * off (0) and limit at the proxy. IPv6 clients are counted per /64, the block one subscriber
- * usually holds, so walking through one's own addresses gains nothing.
+ * The address is the one graphql/rate-limit/client-address.ts finds: the TCP peer, or behind the
+ * load balancers listed in TRUSTED_PROXIES the right-most X-Forwarded-For entry that is not one of
+ * them (anyone can send that header, so it is read only from a trusted peer). IPv6 clients are
+ * counted per /64, the block one subscriber usually holds, so walking through one's own addresses
+ * gains nothing.
  *
  * Memory stays bounded by the addresses seen in about the last minute: a full bucket is the same
  * as no bucket, and full ones are dropped whenever the map has doubled since the last sweep.
  */
-import { isIPv6 } from 'node:net';
+import { addressKey } from '../graphql/rate-limit/client-address';
 import { TokenBucket } from '../graphql/rate-limit/rate-limiter';
+
+export { addressKey };
 
 export type AddressDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -56,18 +58,4 @@ export class AddressRateLimiter {
     }
     this.sweepAt = Math.max(MIN_SWEEP_AT, this.buckets.size * 2);
   }
-}
-
-/** The bucket an address counts against: IPv4 as is (also when IPv4-mapped), IPv6 by its /64. */
-export function addressKey(address: string | undefined): string {
-  if (!address) return 'unknown';
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(address)) return address;
-  const [head = '', tail] = address.split('%')[0]!.split('::');
-  const groups = (part: string | undefined) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
-  const front = groups(head);
-  const back = groups(tail);
-  const full = tail === undefined ? front : [...front, ...Array<string>(8 - front.length - back.length).fill('0'), ...back];
-  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }

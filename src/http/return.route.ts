@@ -21,6 +21,7 @@ import type { Log } from '../logger';
 import { SIGNED_FIELDS, signReturn, type ReturnValues } from '../payments/return-signature';
 import { SecurityEvents } from '../payments/security-events';
 import { isPaid, needsLookup } from '../payments/status.rules';
+import { clientAddressResolver, type ClientAddressOf } from '../graphql/rate-limit/client-address';
 import { AddressRateLimiter } from './address-rate-limiter';
 import { sendMessagePage, setHtmlSecurityHeaders } from './security-headers';
 
@@ -33,6 +34,8 @@ export interface ReturnRouteOptions {
   merchantSecret?: string;
   /** Returns per client address per minute (RATE_LIMIT_RETURN_PER_MINUTE); 0: off. */
   rateLimitPerMinute: number;
+  /** The client address a request counts against (TRUSTED_PROXIES); default: the TCP peer. */
+  clientAddressOf?: ClientAddressOf;
   /** Security audit rows per minute, per process. */
   securityRowsPerMinute?: number;
   now?: () => Date;
@@ -43,12 +46,13 @@ type Refreshed = Awaited<ReturnType<PaymentStateService['refresh']>>;
 export function returnRouter(state: PaymentStateService, log: Log, options: ReturnRouteOptions): Router {
   const now = options.now ?? (() => new Date());
   const limiter = new AddressRateLimiter(options.rateLimitPerMinute, () => now().getTime());
+  const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
   const security = new SecurityEvents(options.audit, { perMinute: options.securityRowsPerMinute, now, log });
   const lookups = new FreshLookups<Refreshed>((pidx) => runAs(BUYER_ACTOR, () => state.refresh(pidx, 'CALLBACK')));
 
   const router = Router();
   router.get(RETURN_PATH, async (req: Request, res: Response) => {
-    const decision = limiter.take(req.socket.remoteAddress);
+    const decision = limiter.take(clientAddressOf(req));
     if (!decision.allowed) {
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       sendMessagePage(res, 429, 'Too many requests', `Too many requests from your network. Please try again in ${decision.retryAfterSeconds} seconds.`);
@@ -56,10 +60,10 @@ export function returnRouter(state: PaymentStateService, log: Log, options: Retu
     }
 
     const pidx = readPidx(req.query.pidx);
-    const stored = pidx.ok ? state.get(pidx.value) : undefined;
+    const stored = pidx.ok ? await state.get(pidx.value) : undefined;
     if (!stored) {
       try {
-        runAs(BUYER_ACTOR, () =>
+        await runAs(BUYER_ACTOR, () =>
           security.record(
             pidx.ok
               ? { operation: 'return_unknown_pidx', detail: { pidx: pidx.value } }
@@ -85,7 +89,7 @@ export function returnRouter(state: PaymentStateService, log: Log, options: Retu
         // Khalti could not confirm right now. The buyer still goes back to the merchant, with what we
         // know for certain (never "paid" unless a lookup said so); the reconciler keeps looking.
         log(`return route: lookup of ${stored.pidx} failed: ${error instanceof Error ? error.message : String(error)}`, { level: 'warn', pidx: stored.pidx });
-        payment = state.get(stored.pidx) ?? stored;
+        payment = (await state.get(stored.pidx)) ?? stored;
       }
     }
     setHtmlSecurityHeaders(res);

@@ -8,9 +8,12 @@ import {
   DEFAULT_RETRIES,
   DEFAULT_TIMEOUTS,
   KhaltiHttp,
+  UNDICI_CLOCK_SLACK_MS,
+  defaultQueueWaitMs,
   definedOnly,
   type KhaltiHttpResponse,
 } from './khalti.http';
+import type { SlotStats } from './khalti.slots';
 import {
   assertPaisa,
   fromWireBankPage,
@@ -42,15 +45,25 @@ export interface KhaltiClientOptions {
   baseUrl: string;
   /** Required for every call but the bank list; a call without it throws before any request. */
   secretKey?: string;
-  /** Per attempt. Defaults 3000 / 10000 / 10000 / 15000 ms; never undici's 300 s. */
+  /**
+   * Per attempt. Defaults 3000 / 10000 / 10000 / 15000 ms; never undici's 300 s. totalMs counts
+   * from the moment the request is sent (not while it waits for a connection). initiate and
+   * refund are never cut by headersMs/bodyMs: once sent, only totalMs ends them.
+   */
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; totalMs?: number };
   /**
    * Only lookup, banks and transactionStatus are retried, and only on KhaltiUnavailableError.
    * Defaults: 2 retries, 200 ms base delay, exponential with jitter.
    */
   retries?: { max?: number; baseDelayMs?: number };
-  /** undici Pool size (default 10). */
+  /** undici Pool size: most concurrent connections to Khalti (KHALTI_MAX_CONNECTIONS, default 64). */
   connections?: number;
+  /**
+   * Longest wait for a free connection. A call that gets none in time is refused with
+   * KhaltiUnavailableError `pool_exhausted` (`nothingSent: true`) before anything is sent, and is
+   * not retried. Default min(1000, totalMs / 4).
+   */
+  queueWaitMs?: number;
   /** Called once per HTTP attempt, with redacted request and response. */
   onCall?: KhaltiCallHook;
 }
@@ -60,7 +73,10 @@ export const MAX_BANK_PAGES = 50;
 
 export class KhaltiClient {
   private readonly http: KhaltiHttp;
-  /** The longest one attempt of a call may take (the total deadline), for callers sizing leases. */
+  /**
+   * The longest one attempt of a call may take, for callers sizing leases: the wait for a
+   * connection, connecting (undici's connect timer may run late), then the deadline from sending.
+   */
   readonly totalTimeoutMs: number;
 
   constructor(options: KhaltiClientOptions) {
@@ -71,15 +87,23 @@ export class KhaltiClient {
     positiveInteger('retries.baseDelayMs', retries.baseDelayMs, true);
     const connections = options.connections ?? DEFAULT_CONNECTIONS;
     positiveInteger('connections', connections);
-    this.totalTimeoutMs = timeouts.totalMs;
+    const queueWaitMs = options.queueWaitMs ?? defaultQueueWaitMs(timeouts.totalMs);
+    positiveInteger('queueWaitMs', queueWaitMs);
+    this.totalTimeoutMs = queueWaitMs + timeouts.connectMs + UNDICI_CLOCK_SLACK_MS + timeouts.totalMs;
     this.http = new KhaltiHttp({
       baseUrl: options.baseUrl,
       secretKey: options.secretKey,
       timeouts,
       retries,
       connections,
+      queueWaitMs,
       onCall: options.onCall,
     });
+  }
+
+  /** Connections in use, calls waiting for one, calls refused for want of one so far. */
+  connectionStats(): SlotStats {
+    return this.http.stats();
   }
 
   /** Starts a payment. Never retried: a resend could create a second payment for the same order. */

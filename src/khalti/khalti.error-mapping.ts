@@ -10,6 +10,7 @@ import {
   KhaltiRejectedError,
   KhaltiUnavailableError,
   KhaltiValidationError,
+  type UnavailableDetails,
   type UnavailableReason,
 } from './khalti.errors';
 import { isRecord } from './khalti.mapping';
@@ -69,9 +70,18 @@ export function errorFromResponse(
   body: ReadBody,
   secret: string | undefined,
   personal: readonly string[] = [],
+  retryAfterSeconds?: number,
 ): KhaltiError {
   if (httpStatus >= 500 || httpStatus === 429) {
-    return new KhaltiUnavailableError(operation, 'server_error', `HTTP ${httpStatus}`, httpStatus);
+    if (retryAfterSeconds === undefined) return new KhaltiUnavailableError(operation, 'server_error', `HTTP ${httpStatus}`, httpStatus);
+    return new KhaltiUnavailableError(
+      operation,
+      'server_error',
+      `HTTP ${httpStatus}; Khalti asked to be called again in ${retryAfterSeconds} s`,
+      httpStatus,
+      undefined,
+      { retryAfterSeconds },
+    );
   }
   if (!body.isJson || !isRecord(body.json)) {
     const what = body.text.length === 0 ? 'an empty body' : 'a body that is not a JSON object';
@@ -106,6 +116,25 @@ function scrubStrings(value: unknown, personal: readonly string[]): unknown {
   if (Array.isArray(value)) return value.map((v) => scrubStrings(v, personal));
   if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubStrings(v, personal)]));
   return value;
+}
+
+/** Longest Retry-After taken as given (a day); a longer one is read as this. */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
+/**
+ * Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date, as whole seconds from
+ * now (a date in the past is 0). Anything else, or several values, is ignored (undefined).
+ */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Math.min(Number(text), MAX_RETRY_AFTER_SECONDS);
+  // An HTTP-date names its weekday and zone ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse would
+  // also take "1" or "2015" as dates.
+  if (!/^[A-Za-z]{3,9}, .*\d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(Math.max(0, Math.ceil((at - nowMs) / 1000)), MAX_RETRY_AFTER_SECONDS);
 }
 
 function compactJson(value: unknown): string {
@@ -175,6 +204,7 @@ export function unavailableFromTransport(
   err: unknown,
   secret: string | undefined,
   httpStatus?: number,
+  details: UnavailableDetails = {},
 ): KhaltiUnavailableError {
   let reason = classifyTransportError(err);
   const code = codeOf(err);
@@ -191,6 +221,7 @@ export function unavailableFromTransport(
     code ? `${message} (${code})` : message,
     httpStatus,
     safeCause(err, secret),
+    details,
   );
 }
 

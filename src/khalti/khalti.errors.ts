@@ -77,21 +77,48 @@ export type UnavailableReason =
   | 'timeout' // connect, headers or body took too long
   | 'reset' // the connection broke mid-exchange
   | 'server_error' // 5xx or 429
-  | 'bad_body'; // unreadable, non-JSON or unexpected JSON
+  | 'bad_body' // unreadable, non-JSON or unexpected JSON
+  | 'pool_exhausted'; // no connection to Khalti came free in time: refused before anything was sent
+
+export interface UnavailableDetails {
+  /**
+   * True only when it is certain that no byte of the request left this process: the call was
+   * refused while waiting for a connection (`pool_exhausted`), or the connection to Khalti could
+   * not be made. False means Khalti may have received the request.
+   */
+  nothingSent?: boolean;
+  /** Khalti's Retry-After (429 or 503), in whole seconds. */
+  retryAfterSeconds?: number;
+  /** When Khalti asked to be called again; default: now plus retryAfterSeconds. */
+  retryAt?: Date;
+}
 
 /**
  * Khalti could not be reached or did not answer usefully. For non-idempotent calls
- * (initiate, refund) the outcome is unknown: the caller must settle it by lookup, not by resending.
+ * (initiate, refund) the outcome is unknown, unless `nothingSent`: the caller must settle it by
+ * lookup, not by resending.
  */
 export class KhaltiUnavailableError extends KhaltiError {
   readonly kind = 'unavailable' as const;
+  /** See UnavailableDetails.nothingSent: true means Khalti certainly holds nothing from this call. */
+  readonly nothingSent: boolean;
+  /** Khalti's Retry-After in seconds, when it sent one with a 429 or 503. */
+  readonly retryAfterSeconds?: number;
+  /** When Khalti asked to be called again (the answer's arrival plus retryAfterSeconds). */
+  readonly retryAt?: Date;
   constructor(
     operation: KhaltiOperation,
     readonly reason: UnavailableReason,
     message: string,
     httpStatus?: number,
     cause?: unknown,
+    details: UnavailableDetails = {},
   ) {
     super(`Khalti ${operation} failed (${reason}): ${message}`, operation, httpStatus, { cause });
+    this.nothingSent = details.nothingSent ?? false;
+    if (details.retryAfterSeconds !== undefined) {
+      this.retryAfterSeconds = details.retryAfterSeconds;
+      this.retryAt = details.retryAt ?? new Date(Date.now() + details.retryAfterSeconds * 1000);
+    }
   }
 }

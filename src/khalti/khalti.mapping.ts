@@ -241,7 +241,7 @@ function requireHttpUrl(body: Record<string, unknown>, name: string): string {
   const v = field(body, name);
   if (typeof v !== 'string' || v === '') throw new WireShapeError(`${name}: expected an absolute http(s) URL, got ${describeText(v)}`);
   if (v.length > MAX_PAYMENT_URL_LENGTH) throw new WireShapeError(`${name}: expected an absolute http(s) URL, got ${describeText(v)}`);
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u0020\u007f-\u009f]/.test(v)) throw new WireShapeError(`${name}: a URL with whitespace or control characters`);
   let url: URL;
   try {

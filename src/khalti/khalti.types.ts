@@ -141,7 +141,10 @@ export interface KhaltiCallEvent {
   attempt: number;
   /** Undefined when no response arrived (connect error, timeout, reset). */
   httpStatus?: number;
+  /** From the moment a connection was free to the last byte (waiting for one not included). */
   durationMs: number;
+  /** How long the attempt waited for a free connection before it could start. */
+  queuedMs?: number;
   /**
    * The JSON body sent (or query parameters for GETs), redacted: no secrets, and the buyer's
    * `customer_info` and a refund's `mobile` replaced by `[PERSONAL DATA]`; strings over 512 chars cut.
@@ -154,4 +157,4 @@ export interface KhaltiCallEvent {
   startedAt: Date;
 }
 
-export type KhaltiCallHook = (event: KhaltiCallEvent) => void;
+export type KhaltiCallHook = (event: KhaltiCallEvent) => void | Promise<void>;

@@ -9,6 +9,7 @@ import type { OperationsSnapshot } from '../payments/operations-snapshot';
 import { graphqlMetrics, type GraphqlMetrics } from './graphql.metrics';
 import { khaltiMetrics } from './khalti.metrics';
 import { paymentFlowMetrics, type PaymentFlowMetrics } from './payments.metrics';
+import { rateLimitMetrics, type RateLimitMetrics } from './rate-limit.metrics';
 import { stateMetrics } from './state.metrics';
 
 export interface GatewayMetrics {
@@ -16,6 +17,8 @@ export interface GatewayMetrics {
   /** For the Khalti client's onCall hook. */
   khaltiCall: KhaltiCallHook;
   flow: PaymentFlowMetrics;
+  /** gateway_rate_limit_fallback: Redis unreachable, this instance counts alone. */
+  rateLimit: RateLimitMetrics;
   /** Set once the schema is built (the operation label is bounded to its root fields). */
   graphql(schema: GraphQLSchema): GraphqlMetrics;
 }
@@ -29,6 +32,7 @@ export function createGatewayMetrics(snapshot: OperationsSnapshot): GatewayMetri
     registry,
     khaltiCall: khaltiMetrics(registry),
     flow: paymentFlowMetrics(registry),
+    rateLimit: rateLimitMetrics(registry),
     graphql(schema) {
       graphql ??= graphqlMetrics(registry, schema);
       return graphql;

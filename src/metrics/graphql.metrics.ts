@@ -10,11 +10,19 @@ import type { ErrorCode } from '../graphql/errors';
 
 const ERROR_CODES: readonly ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR'];
 
+/** connections: opened at WS_MAX_CONNECTIONS (1013 or 503); messages: over WS_MESSAGES_PER_SECOND (4429). */
+export type WebsocketRefusal = 'connections' | 'messages';
+
 export interface GraphqlMetrics {
   operations: Counter<'operation' | 'outcome'>;
   /** Active paymentStatusChanged subscriptions (WebSocket). */
   subscriptionStarted(): void;
   subscriptionEnded(): void;
+  /** Open WebSockets (gateway_websockets_open), counted from the accepted upgrade to the close. */
+  websocketOpened(): void;
+  websocketClosed(): void;
+  /** A socket refused at WS_MAX_CONNECTIONS, or closed for sending over WS_MESSAGES_PER_SECOND. */
+  websocketRefused(reason: WebsocketRefusal): void;
   apolloPlugin(): ApolloServerPlugin;
 }
 
@@ -30,6 +38,19 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
     help: 'Active paymentStatusChanged subscriptions over WebSocket in this process.',
     registers: [registry],
   });
+  const websockets = new Gauge({
+    name: 'gateway_websockets_open',
+    help: 'Open WebSockets on /graphql in this process (at most WS_MAX_CONNECTIONS).',
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'gateway_websocket_refusals_total',
+    help: 'WebSockets refused: reason connections (opened at WS_MAX_CONNECTIONS) or messages (closed with 4429 for sending over WS_MESSAGES_PER_SECOND).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  refusals.inc({ reason: 'connections' }, 0);
+  refusals.inc({ reason: 'messages' }, 0);
   const rootFields = new Set<string>();
   for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     for (const name of Object.keys(type?.getFields() ?? {})) rootFields.add(name);
@@ -46,6 +67,9 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
     operations,
     subscriptionStarted: () => subscriptions.inc(),
     subscriptionEnded: () => subscriptions.dec(),
+    websocketOpened: () => websockets.inc(),
+    websocketClosed: () => websockets.dec(),
+    websocketRefused: (reason) => refusals.inc({ reason }),
     apolloPlugin: () => ({
       requestDidStart: async () => ({
         willSendResponse: async ({ operation, response }) => {

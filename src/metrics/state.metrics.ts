@@ -8,24 +8,24 @@ export function stateMetrics(registry: Registry, snapshot: OperationsSnapshot): 
     help: 'Payments stored, by status (read from the database at scrape time).',
     labelNames: ['status'] as const,
     registers: [registry],
-    collect() {
-      for (const [status, n] of Object.entries(snapshot.paymentsByStatus())) this.set({ status }, n);
+    async collect() {
+      for (const [status, n] of Object.entries(await snapshot.paymentsByStatus())) this.set({ status }, n);
     },
   });
   new Gauge({
     name: 'gateway_refunds_unknown',
     help: 'Refunds whose outcome is UNKNOWN (the reconciler settles them by lookup, or an admin by resolveRefund).',
     registers: [registry],
-    collect() {
-      this.set(snapshot.refundsUnknown());
+    async collect() {
+      this.set(await snapshot.refundsUnknown());
     },
   });
   new Gauge({
     name: 'gateway_reconciler_due',
     help: 'Payments whose next reconciler lookup is due now (next_lookup_at <= now).',
     registers: [registry],
-    collect() {
-      this.set(snapshot.reconcilerDue());
+    async collect() {
+      this.set(await snapshot.reconcilerDue());
     },
   });
 }

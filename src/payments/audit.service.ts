@@ -1,8 +1,10 @@
 /**
  * Writes the audit log: every upstream call (through the Khalti client's hook) and every status
- * change and refund step. Rows are never updated or deleted.
+ * change and refund step. Rows are never updated or deleted. A step of a unit of work is written
+ * in that unit (`tx`), so the row and the change it reports commit together or not at all.
  */
-import type { AuditRepository } from '../db/audit.repository';
+import type { Database, Tx } from '../db/database';
+import type { Repositories } from '../db/repositories';
 import type { AuditRow } from '../db/schema';
 import type { KhaltiCallEvent } from '../khalti/khalti.types';
 import type { PaymentStatus } from './payment-status';
@@ -10,6 +12,7 @@ import { auditOperation, type PrivacyOperation, type RefundOperation, type Secur
 import { currentActor } from './actor.context';
 import { groupBy } from './group-by';
 import type { StatusSource } from './status-source';
+import { containsNul } from './text.rules';
 
 export type { AuditKind } from './audit-operation';
 
@@ -21,41 +24,48 @@ export interface AuditPage {
 
 export class AuditService {
   constructor(
-    private readonly repository: AuditRepository,
+    private readonly db: Database,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** The Khalti client's hook. Its request and response arrive already redacted. */
-  readonly recordUpstreamCall = (event: KhaltiCallEvent): void => {
-    this.repository.insert({
-      at: event.startedAt,
-      kind: 'upstream',
-      operation: auditOperation.upstream(event.operation),
-      pidx: event.pidx ?? null,
-      actor: currentActor() ?? null,
-      httpStatus: event.httpStatus ?? null,
-      durationMs: Math.round(event.durationMs),
-      detail: JSON.stringify({
-        method: event.method,
-        path: event.path,
-        attempt: event.attempt,
-        transactionId: event.transactionId,
-        request: event.request,
-        response: event.response,
-        error: event.error,
+  /**
+   * The Khalti client's hook, awaited by the client, so the row of a call is committed before
+   * anything that follows from its answer. Its request and response arrive already redacted.
+   */
+  readonly recordUpstreamCall = async (event: KhaltiCallEvent): Promise<void> => {
+    const actor = currentActor() ?? null;
+    await this.db.transaction((tx) =>
+      tx.audit.insert({
+        at: event.startedAt,
+        kind: 'upstream',
+        operation: auditOperation.upstream(event.operation),
+        pidx: event.pidx ?? null,
+        actor,
+        httpStatus: event.httpStatus ?? null,
+        durationMs: Math.round(event.durationMs),
+        detail: JSON.stringify({
+          method: event.method,
+          path: event.path,
+          attempt: event.attempt,
+          transactionId: event.transactionId,
+          request: event.request,
+          response: event.response,
+          error: event.error,
+        }),
       }),
-    });
+    );
   };
 
-  statusChange(change: {
+  /** The audit row of a status change, announced to every instance when the unit commits. */
+  async statusChange(tx: Tx, change: {
     pidx: string;
     previousStatus: PaymentStatus | null;
     status: PaymentStatus;
     source: StatusSource;
     at: Date;
     detail?: Record<string, unknown>;
-  }): number {
-    return this.repository.insert({
+  }): Promise<number> {
+    const id = await tx.audit.insert({
       at: change.at,
       kind: 'status_change',
       operation: auditOperation.statusChange(change.source),
@@ -63,10 +73,12 @@ export class AuditService {
       actor: currentActor() ?? null,
       detail: JSON.stringify({ from: change.previousStatus, to: change.status, ...change.detail }),
     });
+    await tx.announceStatusChange(id);
+    return id;
   }
 
-  refundStep(step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): void {
-    this.repository.insert({
+  async refundStep(tx: Repositories, step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): Promise<void> {
+    await tx.audit.insert({
       at: this.now(),
       kind: 'refund',
       operation: step.operation,
@@ -80,8 +92,8 @@ export class AuditService {
    * A privacy action (kind 'privacy', e.g. 'personal_data_erased'): which data went, never the
    * data itself. Returns the row id.
    */
-  privacyStep(step: { pidx: string; operation: PrivacyOperation; at: Date; detail: Record<string, unknown> }): number {
-    return this.repository.insert({
+  privacyStep(tx: Repositories, step: { pidx: string; operation: PrivacyOperation; at: Date; detail: Record<string, unknown> }): Promise<number> {
+    return tx.audit.insert({
       at: step.at,
       kind: 'privacy',
       operation: step.operation,
@@ -91,30 +103,34 @@ export class AuditService {
     });
   }
 
-  statusChangesAfter(id: number, limit: number): AuditRow[] {
-    return this.repository.statusChangesAfter(id, limit);
+  statusChangesAfter(id: number, limit: number): Promise<AuditRow[]> {
+    return this.db.read.audit.statusChangesAfter(id, limit);
   }
 
-  lastId(): number {
-    return this.repository.lastId();
+  statusChangeById(id: number): Promise<AuditRow | undefined> {
+    return this.db.read.audit.statusChangeById(id);
   }
 
-  forPayment(pidx: string): AuditRow[] {
-    return this.repository.forPayment(pidx);
+  lastId(): Promise<number> {
+    return this.db.read.audit.lastId();
+  }
+
+  forPayment(pidx: string): Promise<AuditRow[]> {
+    return this.db.read.audit.forPayment(pidx);
   }
 
   /** The audit rows of several payments at once (one query), by pidx, oldest first. */
-  forPayments(pidxs: readonly string[]): Map<string, AuditRow[]> {
-    return groupBy(pidxs, this.repository.forPayments(pidxs), (row) => row.pidx ?? '');
+  async forPayments(pidxs: readonly string[]): Promise<Map<string, AuditRow[]>> {
+    return groupBy(pidxs, await this.db.read.audit.forPayments(pidxs), (row) => row.pidx ?? '');
   }
 
-  page(options: { pidx?: string; afterId?: number; first: number }): AuditPage {
-    const rows = this.repository.page({ pidx: options.pidx, beforeId: options.afterId, limit: options.first + 1 });
-    return {
-      rows: rows.slice(0, options.first),
-      hasNextPage: rows.length > options.first,
-      totalCount: this.repository.count(options.pidx),
-    };
+  async page(options: { pidx?: string; afterId?: number; first: number }): Promise<AuditPage> {
+    if (options.pidx !== undefined && containsNul(options.pidx)) return { rows: [], hasNextPage: false, totalCount: 0 };
+    const [rows, totalCount] = await Promise.all([
+      this.db.read.audit.page({ pidx: options.pidx, beforeId: options.afterId, limit: options.first + 1 }),
+      this.db.read.audit.count(options.pidx),
+    ]);
+    return { rows: rows.slice(0, options.first), hasNextPage: rows.length > options.first, totalCount };
   }
 
   /**
@@ -122,14 +138,15 @@ export class AuditService {
    * is not ours. The detail must carry no personal data and no raw attacker-chosen blob; callers
    * rate-limit these rows (see security-events.ts) so a flood cannot fill the log.
    */
-  securityEvent(event: { operation: SecurityOperation; pidx?: string; detail: Record<string, unknown> }): number {
-    return this.repository.insert({
+  securityEvent(event: { operation: SecurityOperation; pidx?: string; detail: Record<string, unknown> }): Promise<number> {
+    const row = {
       at: this.now(),
-      kind: 'security',
+      kind: 'security' as const,
       operation: event.operation,
       pidx: event.pidx ?? null,
       actor: currentActor() ?? null,
       detail: JSON.stringify(event.detail),
-    });
+    };
+    return this.db.transaction((tx) => tx.audit.insert(row));
   }
 }

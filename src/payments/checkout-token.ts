@@ -14,7 +14,7 @@ import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
  * jose 6 is an ES module and this package is CommonJS: Node (20.19+) loads it with require(), and
  * jest transforms it (jest.config.js). The type-only import above keeps the API typed.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { errors: joseErrors, jwtVerify } = require('jose') as typeof Jose;
 
 /** `exp` may be at most this far ahead of now. */

@@ -6,18 +6,15 @@
  * starting two Khalti payments for one order.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/connection';
-import type { InitiationsRepository } from '../db/initiations.repository';
-import type { PaymentsRepository } from '../db/payments.repository';
+import type { Database, Tx } from '../db/database';
 import type { PaymentRow } from '../db/schema';
-import { immediately } from '../db/transaction';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import { KhaltiRejectedError, KhaltiUnavailableError, KhaltiValidationError } from '../khalti/khalti.errors';
 import { classifyKhaltiMessage, initiateInputField, type KhaltiMessageKind } from '../khalti/khalti.field-names';
 import type { InitiateRequest } from '../khalti/khalti.types';
 import { checkoutTokenRefusal, type CheckoutTokenPolicy, type Initiator } from './checkout-token';
 import { fingerprint } from './fingerprint';
-import { claimEvent, nextInitiationState } from './initiation-state.rules';
+import { nextInitiationState } from './initiation-state.rules';
 import { usesBanking, validateInitiate, validateReturnUrlOrigin, type InitiateInput } from './initiate.validation';
 import type { PaymentStatusChangeEvent } from './payment-events';
 import type { PaymentStateService } from './payment-state.service';
@@ -74,9 +71,7 @@ export class InitiateService {
   private readonly now: () => Date;
 
   constructor(
-    private readonly db: Db,
-    private readonly payments: PaymentsRepository,
-    private readonly initiations: InitiationsRepository,
+    private readonly db: Database,
     private readonly khalti: Pick<KhaltiClient, 'initiate'>,
     private readonly state: PaymentStateService,
     private readonly options: InitiateServiceOptions,
@@ -108,7 +103,7 @@ export class InitiateService {
     // Leases run on the wall clock: they detect a process that died, whatever clock tests inject.
     const waitUntil = Date.now() + this.options.claimLeaseMs + 1000;
     for (;;) {
-      const claim = immediately(this.db, () => this.claim(input.purchaseOrderId, requestFingerprint, owner));
+      const claim = await this.db.transaction((tx) => this.claim(tx, input.purchaseOrderId, requestFingerprint, owner));
       if (claim.kind === 'existing') return this.repeated(claim.payment, requestFingerprint);
       if (claim.kind === 'conflict') return duplicateOrder(input.purchaseOrderId);
       if (claim.kind === 'claimed') break;
@@ -125,9 +120,12 @@ export class InitiateService {
       // Nothing was stored, so the order is free to try again. If Khalti did create a payment
       // we never heard of, its payment_url reached nobody: no buyer can pay it, and it expires.
       // UNKNOWN (rather than FAILED) records that Khalti may hold a payment for this order that
-      // nobody was told of; either way the order may be tried again.
-      const state = nextInitiationState('IN_FLIGHT', error instanceof KhaltiUnavailableError ? 'no_answer' : 'khalti_refused')!;
-      this.initiations.finish(input.purchaseOrderId, owner, state, null, this.now());
+      // nobody was told of; either way the order may be tried again. A call refused before
+      // anything was sent (no free connection, no connection at all) leaves nothing at Khalti: FAILED.
+      const mayExistAtKhalti = error instanceof KhaltiUnavailableError && !error.nothingSent;
+      const state = nextInitiationState('IN_FLIGHT', mayExistAtKhalti ? 'no_answer' : 'khalti_refused')!;
+      const at = this.now();
+      await this.db.transaction((tx) => tx.initiations.finish(input.purchaseOrderId, owner, state, null, at));
       if (error instanceof KhaltiValidationError) return { payment: null, userErrors: mapKhaltiFieldErrors(error.fields) };
       if (error instanceof KhaltiRejectedError) {
         return { payment: null, userErrors: [userError(null, 'KHALTI_REJECTED', `Khalti refused the payment: ${error.detail}`)] };
@@ -164,13 +162,13 @@ export class InitiateService {
       lookupAttempts: 0,
       version: 0,
     };
-    const stored = immediately(this.db, (): { raced: PaymentRow } | { event: PaymentStatusChangeEvent } => {
+    const stored = await this.db.transaction(async (tx): Promise<{ raced: PaymentRow } | { event: PaymentStatusChangeEvent }> => {
       // Defence in depth: the claim should make this impossible, but a payment already stored
       // for the order wins and ours is never handed out.
-      const existing = this.payments.byPurchaseOrderId(input.purchaseOrderId);
+      const existing = await tx.payments.byPurchaseOrderId(input.purchaseOrderId);
       if (existing) return { raced: existing };
-      const event = this.state.insertInitiated(row);
-      this.initiations.finish(input.purchaseOrderId, owner, nextInitiationState('IN_FLIGHT', 'stored')!, row.pidx, now);
+      const event = await this.state.insertInitiated(tx, row);
+      await tx.initiations.finish(input.purchaseOrderId, owner, nextInitiationState('IN_FLIGHT', 'stored')!, row.pidx, now);
       return { event };
     });
     if ('raced' in stored) return this.repeated(stored.raced, requestFingerprint);
@@ -178,28 +176,31 @@ export class InitiateService {
     return { payment: row, userErrors: [] };
   }
 
-  /** Decides, inside one immediate transaction, whether this request may call Khalti for the order. */
-  private claim(purchaseOrderId: string, requestFingerprint: string, owner: string): Claim {
-    const payment = this.payments.byPurchaseOrderId(purchaseOrderId);
+  /**
+   * Decides, in one unit of work, whether this request may call Khalti for the order: the claim
+   * itself is one atomic upsert (InitiationsRepository.claim), so of concurrent requests in any
+   * processes exactly one takes it.
+   */
+  private async claim(tx: Tx, purchaseOrderId: string, requestFingerprint: string, owner: string): Promise<Claim> {
+    const payment = await tx.payments.byPurchaseOrderId(purchaseOrderId);
     if (payment) return { kind: 'existing', payment };
-    const current = this.initiations.get(purchaseOrderId);
     const now = Date.now();
-    const event = claimEvent(current, now);
-    const state = event ? nextInitiationState(current?.state ?? null, event) : null;
-    if (!state) {
-      // A live call holds the order (or its payment is stored and about to be read): wait for it.
-      return current?.requestFingerprint === requestFingerprint ? { kind: 'wait' } : { kind: 'conflict' };
-    }
-    this.initiations.claim({
-      purchaseOrderId,
-      requestFingerprint,
-      state,
-      pidx: null,
-      owner,
-      leaseUntil: new Date(now + this.options.claimLeaseMs),
-      updatedAt: new Date(now),
-    });
-    return { kind: 'claimed' };
+    const claimed = await tx.initiations.claim(
+      {
+        purchaseOrderId,
+        requestFingerprint,
+        state: nextInitiationState(null, 'claim')!,
+        pidx: null,
+        owner,
+        leaseUntil: new Date(now + this.options.claimLeaseMs),
+        updatedAt: new Date(now),
+      },
+      new Date(now),
+    );
+    if (claimed) return { kind: 'claimed' };
+    // A live call holds the order (or its payment is stored and about to be read): wait for it.
+    const current = await tx.initiations.get(purchaseOrderId);
+    return current?.requestFingerprint === requestFingerprint ? { kind: 'wait' } : { kind: 'conflict' };
   }
 
   private repeated(existing: PaymentRow, requestFingerprint: string): InitiateOutcome {

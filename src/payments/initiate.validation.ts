@@ -4,6 +4,7 @@
  * Khalti would have refused anyway.
  */
 import type { InitiateRequest, PaymentMode } from '../khalti/khalti.types';
+import { containsNul, stringsIn } from './text.rules';
 import { userError, type UserError } from './user-error';
 
 /** Khalti's minimum: Rs. 10. */
@@ -43,6 +44,10 @@ const path = (...field: string[]) => ['input', ...field];
 
 export function validateInitiate(input: InitiateInput): UserError[] {
   const errors: UserError[] = [];
+
+  for (const { path: field, text } of stringsIn(input)) {
+    if (containsNul(text)) errors.push(userError(path(...field), 'INVALID_VALUE', `${field.join('.')} may not contain the NUL character (U+0000).`));
+  }
 
   for (const field of ['returnUrl', 'websiteUrl'] as const) {
     const value = input[field].trim();

@@ -38,6 +38,12 @@ export function nextInitiationState(from: InitiationState | null, event: Initiat
  * What a request may do about an order's claim now: take it (no claim, an ended attempt, or a
  * lease that ran out), or leave it to the live call that holds it.
  */
+/** Claims in these states have ended: a new request may claim the order again. */
+export const RECLAIMABLE_STATES: readonly InitiationState[] = INITIATION_STATES.filter((state) => nextInitiationState(state, 'claim') !== null);
+
+/** A live claim in this state whose lease ran out may be taken over, to this state. */
+export const TAKE_OVER_FROM: InitiationState = 'IN_FLIGHT';
+
 export function claimEvent(current: { state: InitiationState; leaseUntil: Date } | undefined, nowMs: number): InitiationEvent | null {
   if (!current) return 'claim';
   if (current.state === 'IN_FLIGHT') return current.leaseUntil.getTime() > nowMs ? null : 'take_over';

@@ -14,19 +14,19 @@ export class OperationsSnapshot {
   ) {}
 
   /** Every status the gateway knows, 0 where there are none (so a series never disappears). */
-  paymentsByStatus(): Record<PaymentStatus, number> {
+  async paymentsByStatus(): Promise<Record<PaymentStatus, number>> {
     const counts = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, 0])) as Record<PaymentStatus, number>;
-    for (const { status, n } of this.payments.countByStatus()) {
+    for (const { status, n } of await this.payments.countByStatus()) {
       if (status in counts) counts[status] = n;
     }
     return counts;
   }
 
-  refundsUnknown(): number {
+  refundsUnknown(): Promise<number> {
     return this.refunds.countInState('UNKNOWN');
   }
 
-  reconcilerDue(): number {
+  reconcilerDue(): Promise<number> {
     return this.payments.countDueForLookup(this.now());
   }
 }

@@ -20,25 +20,35 @@ export interface PaymentStatusChangeEvent {
   auditId: number;
 }
 
+/** How many published audit ids are remembered (far more than can be in flight between commit and announcement). */
+const REMEMBERED_IDS = 50_000;
+
 export class PaymentEvents {
   /** Also handed to type-graphql's buildSchema, which insists on one when a schema has subscriptions. */
   readonly pubsub = createPubSub<{ paymentStatusChanged: [pidx: string, event: PaymentStatusChangeEvent] }>();
 
-  /** Audit ids this process has published and the feed has not yet passed. */
+  /**
+   * Audit ids published lately, by this process's own changes or by the feed (whichever came
+   * first): a change is published once however it arrives. Bounded: the oldest are forgotten.
+   */
   private readonly published = new Set<number>();
 
-  publish(event: PaymentStatusChangeEvent): void {
+  /** Publishes the change unless it already was; true when this call published it. */
+  publish(event: PaymentStatusChangeEvent): boolean {
+    if (this.published.has(event.auditId)) return false;
     this.published.add(event.auditId);
+    if (this.published.size > REMEMBERED_IDS) {
+      for (const id of this.published) {
+        this.published.delete(id);
+        if (this.published.size <= REMEMBERED_IDS * 0.8) break;
+      }
+    }
     this.pubsub.publish('paymentStatusChanged', event.pidx, event);
+    return true;
   }
 
   wasPublished(auditId: number): boolean {
     return this.published.has(auditId);
-  }
-
-  /** The feed has passed these ids; they can be forgotten. */
-  forgetUpTo(auditId: number): void {
-    for (const id of this.published) if (id <= auditId) this.published.delete(id);
   }
 
   subscribe(pidx: string): AsyncIterable<PaymentStatusChangeEvent> {

@@ -1,5 +1,5 @@
 /** Reading payments for the admin list: keyset pages, newest first. */
-import type { PaymentsRepository } from '../db/payments.repository';
+import type { Database } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import type { PaymentStatus } from './payment-status';
 
@@ -10,11 +10,14 @@ export interface PaymentPage {
 }
 
 export class PaymentQueries {
-  constructor(private readonly payments: PaymentsRepository) {}
+  constructor(private readonly db: Database) {}
 
-  page(options: { status?: PaymentStatus; after?: { createdAt: Date; pidx: string }; first: number }): PaymentPage {
+  async page(options: { status?: PaymentStatus; after?: { createdAt: Date; pidx: string }; first: number }): Promise<PaymentPage> {
     const statuses = options.status ? [options.status] : undefined;
-    const rows = this.payments.page({ statuses, before: options.after, limit: options.first + 1 });
-    return { rows: rows.slice(0, options.first), hasNextPage: rows.length > options.first, totalCount: this.payments.count(statuses) };
+    const [rows, totalCount] = await Promise.all([
+      this.db.read.payments.page({ statuses, before: options.after, limit: options.first + 1 }),
+      this.db.read.payments.count(statuses),
+    ]);
+    return { rows: rows.slice(0, options.first), hasNextPage: rows.length > options.first, totalCount };
   }
 }

@@ -3,9 +3,7 @@
  * in one transaction that re-reads the row, so concurrent lookups, callbacks and reconciler passes
  * produce one status change, one audit row and one event between them.
  */
-import { immediately } from '../db/transaction';
-import type { Db } from '../db/connection';
-import type { PaymentsRepository } from '../db/payments.repository';
+import { StaleRowError, type Database, type Tx } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { LookupResult } from '../khalti/khalti.types';
@@ -14,6 +12,7 @@ import type { PaymentStatus } from './payment-status';
 import type { AuditService } from './audit.service';
 import type { PaymentEvents, PaymentStatusChangeEvent } from './payment-events';
 import type { StatusSource } from './status-source';
+import { containsNul } from './text.rules';
 import { hasAmountMismatch, isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
 
 export interface RefreshOutcome {
@@ -50,8 +49,7 @@ export class PaymentStateService {
   private readonly now: () => Date;
 
   constructor(
-    private readonly db: Db,
-    private readonly payments: PaymentsRepository,
+    private readonly db: Database,
     private readonly khalti: Pick<KhaltiClient, 'lookup'>,
     private readonly audit: AuditService,
     private readonly events: PaymentEvents,
@@ -60,8 +58,10 @@ export class PaymentStateService {
     this.now = options.now ?? (() => new Date());
   }
 
-  get(pidx: string): PaymentRow | undefined {
-    return this.payments.byPidx(pidx);
+  async get(pidx: string): Promise<PaymentRow | undefined> {
+    // No stored pidx holds a NUL (text.rules.ts), and PostgreSQL would refuse to compare one.
+    if (containsNul(pidx)) return undefined;
+    return this.db.read.payments.byPidx(pidx);
   }
 
   /**
@@ -73,13 +73,13 @@ export class PaymentStateService {
    * returning from the payment page an answer Khalti gave before they paid.
    */
   async refresh(pidx: string, source: StatusSource, options: ApplyOptions = {}): Promise<RefreshOutcome | null> {
-    if (!this.payments.byPidx(pidx)) return null;
+    if (!(await this.get(pidx))) return null;
     const lookup = await this.khalti.lookup(pidx);
     return this.apply(pidx, lookup, source, options);
   }
 
   /** Applies a lookup result (what Khalti said, never a made-up one). Exposed for refunds and tests. */
-  apply(pidx: string, lookup: LookupResult, source: StatusSource, options: ApplyOptions = {}): RefreshOutcome {
+  async apply(pidx: string, lookup: LookupResult, source: StatusSource, options: ApplyOptions = {}): Promise<RefreshOutcome> {
     const at = this.now();
     if (lookup.status === 'UNKNOWN') {
       // Khalti said something the gateway has no word for: the payment is recorded UNKNOWN until it says more.
@@ -88,43 +88,32 @@ export class PaymentStateService {
         pidx,
       });
     }
-    const outcome = immediately(this.db, (): RefreshOutcome => {
-      const current = this.payments.byPidx(pidx);
+    // Most lookups change nothing (a pending payment polled, a final one verified again): decided
+    // from a plain read first, they cost no unit of work. Anything else is decided again under
+    // the row's lock, from the row as it is then.
+    const seen = await this.db.read.payments.byPidx(pidx);
+    if (seen && decide(seen, lookup, options).kind === 'none') return { payment: seen, change: null };
+
+    const outcome = await this.db.transaction(async (tx): Promise<RefreshOutcome> => {
+      await tx.lockPayment(pidx);
+      const current = await tx.payments.byPidx(pidx);
       if (!current) throw new Error(`payment ${pidx} vanished`);
+      const decision = decide(current, lookup, options);
+      if (decision.kind === 'none') return { payment: current, change: null };
+      const { changes, moves, late, inferring } = decision;
       const previous = current.status;
-      const inferring = options.inferExpiry === true && previous === 'INITIATED' && lookup.status === 'INITIATED';
-      const reported: PaymentStatus = inferring ? 'EXPIRED' : lookup.status;
-      const moves = reported !== previous && mayMove(previous, reported, current.expiryInferred);
-      // An answer that would walk the payment backwards is an older view of it: none of its
-      // fields are applied (the audit row of the call keeps what it said).
-      if (reported !== previous && !moves) return { payment: current, change: null };
-      const status = moves ? reported : previous;
-      const late = moves && isMoneyMoved(status) && !isMoneyMoved(previous) && (isLateCompletion(previous, status) || current.expiryInferred);
+      const status = changes.status;
 
-      const changes = {
-        totalAmount: lookup.totalAmount,
-        transactionId: lookup.transactionId ?? current.transactionId,
-        fee: lookup.fee,
-        refunded: lookup.refunded,
-        status,
-        // Khalti saying Expired itself replaces the gateway's guess with Khalti's word; otherwise
-        // the flag stays as history (a later Completed is then a late completion).
-        expiryInferred: inferring || (current.expiryInferred && !(status === 'EXPIRED' && lookup.status === 'EXPIRED')),
-        lateCompletion: current.lateCompletion || late,
-      };
-      const same = (Object.keys(changes) as (keyof typeof changes)[]).every((key) => current[key] === changes[key]);
-      if (same) return { payment: current, change: null };
-
-      const written = this.payments.update(pidx, current.version, {
+      const payment = await tx.payments.update(pidx, current.version, {
         ...changes,
         updatedAt: at,
         nextLookupAt: needsLookup(changes) ? current.nextLookupAt : null,
       });
-      if (!written) throw new Error(`payment ${pidx} changed under an immediate transaction`);
-      const payment = this.payments.byPidx(pidx)!;
+      // The row is locked for this unit: nobody can have written it since it was read.
+      if (!payment) throw new StaleRowError(`payments ${pidx}`);
       if (!moves) return { payment, change: null };
 
-      const auditId = this.audit.statusChange({
+      const auditId = await this.audit.statusChange(tx, {
         pidx,
         previousStatus: previous,
         status,
@@ -169,14 +158,51 @@ export class PaymentStateService {
    * caller's transaction (so neither exists without the other). Returns the event to publish once
    * that transaction has committed.
    */
-  insertInitiated(payment: PaymentRow): PaymentStatusChangeEvent {
+  async insertInitiated(tx: Tx, payment: PaymentRow): Promise<PaymentStatusChangeEvent> {
     const at = payment.createdAt;
-    this.payments.insert(payment);
-    const auditId = this.audit.statusChange({ pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', at });
+    await tx.payments.insert(payment);
+    const auditId = await this.audit.statusChange(tx, { pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', at });
     return { pidx: payment.pidx, previousStatus: null, status: 'INITIATED', source: 'INITIATE', occurredAt: at, payment, auditId };
   }
 
   publish(event: PaymentStatusChangeEvent): void {
     this.events.publish(event);
   }
+}
+
+type Decision =
+  | { kind: 'none' }
+  | {
+      kind: 'write';
+      changes: Pick<PaymentRow, 'totalAmount' | 'transactionId' | 'fee' | 'refunded' | 'status' | 'expiryInferred' | 'lateCompletion'>;
+      /** The status moves (an audit row and an event); otherwise only the other fields change. */
+      moves: boolean;
+      late: boolean;
+      inferring: boolean;
+    };
+
+/** What a lookup's answer does to the payment as it is: nothing, or these changes. */
+function decide(current: PaymentRow, lookup: LookupResult, options: ApplyOptions): Decision {
+  const previous = current.status;
+  const inferring = options.inferExpiry === true && previous === 'INITIATED' && lookup.status === 'INITIATED';
+  const reported: PaymentStatus = inferring ? 'EXPIRED' : lookup.status;
+  const moves = reported !== previous && mayMove(previous, reported, current.expiryInferred);
+  // An answer that would walk the payment backwards is an older view of it: none of its
+  // fields are applied (the audit row of the call keeps what it said).
+  if (reported !== previous && !moves) return { kind: 'none' };
+  const status = moves ? reported : previous;
+  const late = moves && isMoneyMoved(status) && !isMoneyMoved(previous) && (isLateCompletion(previous, status) || current.expiryInferred);
+  const changes = {
+    totalAmount: lookup.totalAmount,
+    transactionId: lookup.transactionId ?? current.transactionId,
+    fee: lookup.fee,
+    refunded: lookup.refunded,
+    status,
+    // Khalti saying Expired itself replaces the gateway's guess with Khalti's word; otherwise
+    // the flag stays as history (a later Completed is then a late completion).
+    expiryInferred: inferring || (current.expiryInferred && !(status === 'EXPIRED' && lookup.status === 'EXPIRED')),
+    lateCompletion: current.lateCompletion || late,
+  };
+  const same = (Object.keys(changes) as (keyof typeof changes)[]).every((key) => current[key] === changes[key]);
+  return same ? { kind: 'none' } : { kind: 'write', changes, moves, late, inferring };
 }

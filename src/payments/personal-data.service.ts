@@ -4,20 +4,16 @@
  * removes it for good on an admin's request and leaves one audit row saying so.
  */
 import type { PrivacyOperation } from './audit-operation';
-import type { Db } from '../db/connection';
-import type { PaymentsRepository } from '../db/payments.repository';
-import type { PersonalDataRepository } from '../db/personal-data.repository';
+import type { Database } from '../db/database';
 import type { PaymentRow } from '../db/schema';
-import { immediately } from '../db/transaction';
 import type { AuditService } from './audit.service';
+import { containsNul } from './text.rules';
 
 export const PERSONAL_DATA_ERASED: PrivacyOperation = 'personal_data_erased';
 
 export class PersonalDataService {
   constructor(
-    private readonly db: Db,
-    private readonly payments: PaymentsRepository,
-    private readonly personalData: PersonalDataRepository,
+    private readonly db: Database,
     private readonly audit: AuditService,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -32,16 +28,18 @@ export class PersonalDataService {
    * `personalDataErasedAt` keeps the first erasure's time. Anything added since is erased, with an
    * audit row of its own.
    */
-  erase(pidx: string): PaymentRow | null {
-    const erased = immediately(this.db, (): boolean | null => {
-      const held = this.personalData.held(pidx);
+  async erase(pidx: string): Promise<PaymentRow | null> {
+    if (containsNul(pidx)) return null;
+    const erased = await this.db.transaction(async (tx): Promise<boolean | null> => {
+      await tx.lockPayment(pidx);
+      const held = await tx.personalData.held(pidx);
       if (!held) return null;
       const nothingLeft = held.customerFields.length === 0 && held.refundMobiles === 0;
       if (held.erasedAt !== null && nothingLeft) return false;
       const at = this.now();
-      this.personalData.erase(pidx, at);
+      await tx.personalData.erase(pidx, at);
       // Which fields went and how many refund mobiles, never their values.
-      this.audit.privacyStep({
+      await this.audit.privacyStep(tx, {
         pidx,
         operation: PERSONAL_DATA_ERASED,
         at,
@@ -56,12 +54,13 @@ export class PersonalDataService {
     if (erased === null) return null;
     // After the commit: a checkpoint inside the transaction could not include it. When another
     // connection's read holds part of the log, the rest leaves at a later checkpoint.
-    if (erased) this.personalData.flush();
-    return this.payments.byPidx(pidx) ?? null;
+    if (erased) await this.db.afterErasure();
+    return (await this.db.read.payments.byPidx(pidx)) ?? null;
   }
 
   /** When the payment's personal data was erased; null if never (or unknown pidx). */
-  erasedAt(pidx: string): Date | null {
-    return this.payments.byPidx(pidx)?.personalDataErasedAt ?? null;
+  async erasedAt(pidx: string): Promise<Date | null> {
+    if (containsNul(pidx)) return null;
+    return (await this.db.read.payments.byPidx(pidx))?.personalDataErasedAt ?? null;
   }
 }

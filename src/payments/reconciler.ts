@@ -5,7 +5,7 @@
  * EXPIRED (inferred), and then looked up on a slow tail in case Khalti completes it late.
  * Refunds whose outcome is unknown are settled here too (by lookup, never by resending).
  */
-import type { PaymentsRepository } from '../db/payments.repository';
+import { StaleRowError, type Database } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import { runAs, SYSTEM_ACTOR } from './actor.context';
 import type { PaymentStateService } from './payment-state.service';
@@ -18,8 +18,15 @@ export interface ReconcilerOptions {
   maxBackoffMs?: number;
   /** How long after expires_at the last lookup happens (Khalti's clock and ours differ a little). */
   expiryGraceMs?: number;
-  /** Payments looked up per pass. */
+  /** Most payments looked up per pass. */
   batchSize?: number;
+  /** Lookups in flight at once within a pass (RECONCILE_CONCURRENCY). */
+  concurrency?: number;
+  /**
+   * How long a claimed payment is kept from other passes (in any instance): longer than one
+   * lookup and its bookkeeping can take. A pass claims `concurrency` payments at a time.
+   */
+  claimLeaseMs?: number;
   /** Looks after a refund for the status to follow it, before giving up. */
   maxRefundFollowUps?: number;
   /** Offsets from expires_at at which a payment the gateway inferred EXPIRED is looked up again. */
@@ -39,7 +46,7 @@ export class Reconciler {
   private readonly now: () => Date;
 
   constructor(
-    private readonly payments: PaymentsRepository,
+    private readonly db: Database,
     private readonly state: PaymentStateService,
     private readonly refunds: RefundService,
     private readonly options: ReconcilerOptions,
@@ -85,13 +92,20 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     const now = this.now();
-    const due = this.payments.dueForLookup(now, this.options.batchSize ?? 50);
-    for (const payment of due) {
-      if (this.stopRequested) return;
-      await this.reconcile(payment);
+    const limit = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const concurrency = Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY);
+    const leaseUntil = () => new Date(this.now().getTime() + (this.options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS));
+    // Claimed a few at a time, so that a claim's lease only has to outlast the lookups in flight,
+    // and other instances' passes take the rest of the backlog meanwhile.
+    for (let done = 0; done < limit && !this.stopRequested; ) {
+      const claimed = await this.db.transaction((tx) => tx.payments.claimDueForLookup(now, Math.min(concurrency, limit - done), leaseUntil()));
+      if (claimed.length === 0) break;
+      await Promise.all(claimed.map((payment) => this.reconcile(payment)));
+      done += claimed.length;
     }
-    this.refunds.markAbandonedUnknown();
-    for (const refund of this.refunds.dueForSettling(now)) {
+    if (this.stopRequested) return;
+    await this.refunds.markAbandonedUnknown();
+    for (const refund of await this.refunds.dueForSettling(now)) {
       if (this.stopRequested) return;
       await this.refunds.settle(refund.id).catch((error) => this.options.onError?.(error, refund.pidx));
     }
@@ -102,18 +116,23 @@ export class Reconciler {
     // Past expires_at a lookup that still says Initiated makes the payment EXPIRED; a lookup that
     // fails makes nothing (the next pass asks again). Never an inference without an answer.
     const pastExpiry = now.getTime() >= payment.expiresAt.getTime() + this.expiryGraceMs;
-    let current = payment;
     try {
-      const outcome = await this.state.refresh(payment.pidx, 'RECONCILER', { inferExpiry: pastExpiry });
-      if (outcome) current = outcome.payment;
+      await this.state.refresh(payment.pidx, 'RECONCILER', { inferExpiry: pastExpiry });
     } catch (error) {
       this.options.onError?.(error, payment.pidx);
-      current = this.state.get(payment.pidx) ?? payment;
     }
-    const attempts = current.lookupAttempts + 1;
-    this.payments.update(current.pidx, current.version, {
-      lookupAttempts: attempts,
-      nextLookupAt: this.nextLookup(current, attempts, this.now()),
+    // The schedule is decided from the row as it is now, under its lock: a status change that
+    // landed meanwhile (a buyer's return) is what the next lookup is planned from.
+    await this.db.transaction(async (tx) => {
+      await tx.lockPayment(payment.pidx);
+      const current = await tx.payments.byPidx(payment.pidx);
+      if (!current) return;
+      const attempts = current.lookupAttempts + 1;
+      const written = await tx.payments.update(current.pidx, current.version, {
+        lookupAttempts: attempts,
+        nextLookupAt: this.nextLookup(current, attempts, this.now()),
+      });
+      if (!written) throw new StaleRowError(`payments ${current.pidx}`);
     });
   }
 
@@ -147,6 +166,10 @@ export class Reconciler {
     return next === undefined ? null : new Date(next);
   }
 }
+
+const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CLAIM_LEASE_MS = 60_000;
 
 /** After the gateway inferred EXPIRED: look again 1 hour and 24 hours after expires_at. */
 export const LATE_COMPLETION_CHECKS_MS: readonly number[] = [60 * 60 * 1000, 24 * 60 * 60 * 1000];

@@ -15,6 +15,8 @@ export type RefundEvidence =
   | 'khalti_refused'
   /** No answer was heard: timeout, reset, 5xx, or the process died mid-call. */
   | 'no_answer'
+  /** Refused before anything was sent (no free connection to Khalti): Khalti has no such refund. */
+  | 'not_sent'
   /** A lookup shows the payment refunded (the refund applied). */
   | 'lookup_applied'
   /** An admin checked Khalti's dashboard (resolveRefund). */
@@ -22,7 +24,7 @@ export type RefundEvidence =
   | 'admin_failed';
 
 const NEXT: Record<RefundState, Partial<Record<RefundEvidence, RefundState>>> = {
-  REQUESTED: { khalti_accepted: 'SUCCEEDED', khalti_refused: 'FAILED', no_answer: 'UNKNOWN' },
+  REQUESTED: { khalti_accepted: 'SUCCEEDED', khalti_refused: 'FAILED', no_answer: 'UNKNOWN', not_sent: 'FAILED' },
   // A late answer to our own call is still Khalti's word about it (e.g. it was marked UNKNOWN as
   // abandoned while its process was alive but could not write).
   UNKNOWN: {
@@ -41,7 +43,12 @@ export function nextRefundState(from: RefundState, evidence: RefundEvidence): Re
   return NEXT[from][evidence] ?? null;
 }
 
-/** An open refund blocks another refund of the same payment. */
+/**
+ * Open refunds: their money may still move, so one blocks another refund of the same payment
+ * (the partial unique index refunds_one_open_per_payment holds the database to it).
+ */
+export const OPEN_REFUND_STATES: readonly RefundState[] = ['REQUESTED', 'UNKNOWN'];
+
 export function isOpenRefund(state: RefundState): boolean {
-  return state === 'REQUESTED' || state === 'UNKNOWN';
+  return OPEN_REFUND_STATES.includes(state);
 }

@@ -6,11 +6,9 @@
  * never sent again, and it blocks further refunds of the payment meanwhile (refund-state.rules.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/connection';
-import type { PaymentsRepository } from '../db/payments.repository';
-import type { RefundsRepository } from '../db/refunds.repository';
+import { isUniqueViolation } from '../db/constraint-error';
+import { StaleRowError, type Database, type Tx } from '../db/database';
 import type { PaymentRow, RefundRow } from '../db/schema';
-import { immediately } from '../db/transaction';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import { KhaltiError, KhaltiUnavailableError } from '../khalti/khalti.errors';
 import type { LookupResult } from '../khalti/khalti.types';
@@ -18,9 +16,10 @@ import type { AuditService } from './audit.service';
 import type { RefundOperation } from './audit-operation';
 import { fingerprint } from './fingerprint';
 import type { PaymentStateService } from './payment-state.service';
-import { isOpenRefund, nextRefundState, type RefundEvidence, type RefundState } from './refund-state.rules';
+import { isOpenRefund, nextRefundState, OPEN_REFUND_STATES, type RefundEvidence, type RefundState } from './refund-state.rules';
 import { isRefundable } from './status.rules';
 import { groupBy } from './group-by';
+import { containsNul } from './text.rules';
 import { userError, type UserError } from './user-error';
 import type { LogFields } from '../logger';
 
@@ -71,9 +70,7 @@ export class RefundService {
   private readonly now: () => Date;
 
   constructor(
-    private readonly db: Db,
-    private readonly payments: PaymentsRepository,
-    private readonly refunds: RefundsRepository,
+    private readonly db: Database,
     private readonly khalti: Pick<KhaltiClient, 'refund' | 'lookup'>,
     private readonly state: PaymentStateService,
     private readonly audit: AuditService,
@@ -82,13 +79,13 @@ export class RefundService {
     this.now = options.now ?? (() => new Date());
   }
 
-  forPayment(pidx: string): RefundRow[] {
-    return this.refunds.forPayment(pidx);
+  forPayment(pidx: string): Promise<RefundRow[]> {
+    return this.db.read.refunds.forPayment(pidx);
   }
 
   /** Refunds of several payments at once (one query), by pidx; a payment without refunds maps to []. */
-  forPayments(pidxs: readonly string[]): Map<string, RefundRow[]> {
-    return groupBy(pidxs, this.refunds.forPayments(pidxs), (row) => row.pidx);
+  async forPayments(pidxs: readonly string[]): Promise<Map<string, RefundRow[]>> {
+    return groupBy(pidxs, await this.db.read.refunds.forPayments(pidxs), (row) => row.pidx);
   }
 
   async refund(command: RefundCommand, actor: string | null): Promise<RefundOutcome> {
@@ -96,7 +93,7 @@ export class RefundService {
     if (inputErrors.length) return { refund: null, payment: null, userErrors: inputErrors };
     const requestFingerprint = fingerprint({ pidx: command.pidx, amount: command.amount ?? null, mobile: command.mobile ?? null });
 
-    const reserved = immediately(this.db, () => this.reserve(command, requestFingerprint, actor));
+    const reserved = await this.reserveOnce(command, requestFingerprint, actor);
     if ('outcome' in reserved) return reserved.outcome;
     const { refund, payment } = reserved;
 
@@ -109,29 +106,51 @@ export class RefundService {
         amount: sendAmount,
         mobile: refund.mobile ?? undefined,
       });
-      this.markSucceeded(refund.id, 'khalti_accepted', result.detail);
+      await this.markSucceeded(refund.id, 'khalti_accepted', result.detail);
     } catch (error) {
+      if (error instanceof KhaltiUnavailableError && error.nothingSent) {
+        // Refused before anything was sent: Khalti has no refund, the balance is free again, and
+        // the idempotency key too (a retry with it is a new attempt, not this failed one).
+        await this.move(refund.id, 'not_sent', { detail: `Nothing was sent to Khalti: ${error.message}`, operation: 'refund_failed', releaseKey: true });
+        throw error;
+      }
       if (error instanceof KhaltiUnavailableError) {
-        this.markUnknown(refund.id, error.message);
+        await this.markUnknown(refund.id, error.message);
         await this.settle(refund.id).catch((error: unknown) => this.followUpFailed('settling lookup', refund.pidx, error));
       } else if (error instanceof KhaltiError) {
-        this.move(refund.id, 'khalti_refused', { detail: error.message, operation: 'refund_failed' });
+        await this.move(refund.id, 'khalti_refused', { detail: error.message, operation: 'refund_failed' });
         if (error.kind === 'auth') throw error;
-        return {
-          refund: this.refunds.byId(refund.id)!,
-          payment: this.payments.byPidx(payment.pidx)!,
-          userErrors: [userError(null, 'KHALTI_REJECTED', error.message)],
-        };
+        return { ...(await this.current(refund.id)), userErrors: [userError(null, 'KHALTI_REJECTED', error.message)] };
       } else {
         // Not a Khalti answer at all (a bug, a crash in our code): we cannot know what happened.
-        this.markUnknown(refund.id, error instanceof Error ? error.message : String(error));
+        await this.markUnknown(refund.id, error instanceof Error ? error.message : String(error));
         throw error;
       }
     }
     // The status follows from a lookup, as every status does; if Khalti cannot answer now the
     // reconciler will (markSucceeded asked it to look again).
     await this.state.refresh(payment.pidx, 'REFUND').catch((error: unknown) => this.followUpFailed('lookup after the refund', payment.pidx, error));
-    return { refund: this.refunds.byId(refund.id)!, payment: this.payments.byPidx(payment.pidx)!, userErrors: [] };
+    return { ...(await this.current(refund.id)), userErrors: [] };
+  }
+
+  /** The refund and its payment as committed now. */
+  private async current(refundId: string): Promise<{ refund: RefundRow; payment: PaymentRow }> {
+    const refund = (await this.db.read.refunds.byId(refundId))!;
+    return { refund, payment: (await this.db.read.payments.byPidx(refund.pidx))! };
+  }
+
+  /**
+   * Reserves the refund (reserve, in one unit of work). A unique index that refuses the insert
+   * (an idempotency key, or the one open refund per payment, taken by a concurrent request the
+   * payment's lock did not order) means another request won: the unit is run once more, and sees it.
+   */
+  private async reserveOnce(command: RefundCommand, requestFingerprint: string, actor: string | null): Promise<Reserved> {
+    try {
+      return await this.db.transaction((tx) => this.reserve(tx, command, requestFingerprint, actor));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return this.db.transaction((tx) => this.reserve(tx, command, requestFingerprint, actor));
+    }
   }
 
   /**
@@ -141,31 +160,31 @@ export class RefundService {
    * next look is pushed back (doubling, up to settleMaxDelayMs).
    */
   async settle(refundId: string): Promise<RefundRow | undefined> {
-    const refund = this.refunds.byId(refundId);
+    const refund = await this.db.read.refunds.byId(refundId);
     if (!refund || refund.state !== 'UNKNOWN') return refund;
-    const before = this.payments.byPidx(refund.pidx)!;
+    const before = (await this.db.read.payments.byPidx(refund.pidx))!;
     let lookup: LookupResult;
     try {
       lookup = await this.khalti.lookup(refund.pidx);
     } catch (error) {
-      this.postpone(refund.id, `Khalti could not be asked (${error instanceof Error ? error.message : String(error)}); still unknown.`);
+      await this.postpone(refund.id, `Khalti could not be asked (${error instanceof Error ? error.message : String(error)}); still unknown.`);
       throw error;
     }
-    this.state.apply(refund.pidx, lookup, 'REFUND');
+    await this.state.apply(refund.pidx, lookup, 'REFUND');
     const paid = before.totalAmount ?? before.amount;
 
     if (lookup.status === 'REFUNDED') {
-      this.markSucceeded(refund.id, 'lookup_applied', 'Settled by lookup: Khalti reports the payment refunded.', paid - before.refundedAmount);
+      await this.markSucceeded(refund.id, 'lookup_applied', 'Settled by lookup: Khalti reports the payment refunded.', paid - before.refundedAmount);
     } else if ((lookup.status === 'PARTIALLY_REFUNDED' || lookup.refunded) && before.refundedAmount === 0) {
-      this.markSucceeded(refund.id, 'lookup_applied', 'Settled by lookup: Khalti reports the payment partially refunded.');
+      await this.markSucceeded(refund.id, 'lookup_applied', 'Settled by lookup: Khalti reports the payment partially refunded.');
     } else {
-      this.postpone(
+      await this.postpone(
         refund.id,
         `Khalti reports "${lookup.rawStatus}" (refunded: ${lookup.refunded}), which does not show this refund applied; it may still be. ` +
           'Check the Khalti dashboard and settle it with resolveRefund.',
       );
     }
-    return this.refunds.byId(refund.id);
+    return this.db.read.refunds.byId(refund.id);
   }
 
   /**
@@ -178,34 +197,32 @@ export class RefundService {
     if (errors.length) return { refund: null, payment: null, userErrors: errors };
     const evidence: RefundEvidence = command.state === 'SUCCEEDED' ? 'admin_succeeded' : 'admin_failed';
     const note = command.note.trim();
-    const refund = this.refunds.byId(command.refundId);
+    const refund = await this.db.read.refunds.byId(command.refundId);
     if (!refund) return { refund: null, payment: null, userErrors: [userError(['input', 'refundId'], 'INVALID_VALUE', 'No refund with this id.')] };
     const detail = `Resolved ${command.state} by an admin: ${note}`;
     // The transition is re-checked inside the write's transaction: of two admins (or an admin and
     // a settling lookup) racing, one moves the refund and the other is told it is no longer UNKNOWN.
     const moved =
       evidence === 'admin_succeeded'
-        ? this.markSucceeded(refund.id, evidence, detail, refund.amount, 'refund_resolved', { note })
-        : this.move(refund.id, evidence, { detail, operation: 'refund_resolved', audit: { note } });
+        ? await this.markSucceeded(refund.id, evidence, detail, refund.amount, 'refund_resolved', { note })
+        : await this.move(refund.id, evidence, { detail, operation: 'refund_resolved', audit: { note } });
     if (!moved) {
-      const now = this.refunds.byId(refund.id)!;
+      const now = (await this.db.read.refunds.byId(refund.id))!;
       return {
         refund: null,
-        payment: this.payments.byPidx(refund.pidx) ?? null,
+        payment: (await this.db.read.payments.byPidx(refund.pidx)) ?? null,
         userErrors: [userError(['input', 'refundId'], 'INVALID_VALUE', `Only a refund whose outcome is UNKNOWN can be resolved; this one is ${now.state}.`)],
       };
     }
     if (command.state === 'SUCCEEDED') {
       await this.state.refresh(refund.pidx, 'REFUND').catch((error: unknown) => this.followUpFailed('lookup after resolveRefund', refund.pidx, error));
     }
-    return { refund: this.refunds.byId(refund.id)!, payment: this.payments.byPidx(refund.pidx)!, userErrors: [] };
+    return { ...(await this.current(refund.id)), userErrors: [] };
   }
 
   /** UNKNOWN refunds whose next settling lookup is due. */
-  dueForSettling(now: Date): RefundRow[] {
-    return this.refunds
-      .inStates(['UNKNOWN'])
-      .filter((refund) => refund.nextSettleAt === null || refund.nextSettleAt.getTime() <= now.getTime());
+  async dueForSettling(now: Date): Promise<RefundRow[]> {
+    return (await this.db.read.refunds.inStates(['UNKNOWN'])).filter((refund) => refund.nextSettleAt === null || refund.nextSettleAt.getTime() <= now.getTime());
   }
 
   /**
@@ -214,36 +231,40 @@ export class RefundService {
    * and it is settled by lookup like any other. Run at start-up and by the reconciler; a refund
    * another live process is still sending is younger than that and left alone.
    */
-  markAbandonedUnknown(): number {
+  async markAbandonedUnknown(): Promise<number> {
     const before = this.now().getTime() - this.options.abandonAfterMs;
-    const abandoned = this.refunds.inStates(['REQUESTED']).filter((refund) => refund.updatedAt.getTime() <= before);
-    for (const refund of abandoned) this.markUnknown(refund.id, 'No answer from Khalti was recorded for this refund (the gateway stopped or failed mid-call).');
+    const abandoned = (await this.db.read.refunds.inStates(['REQUESTED'])).filter((refund) => refund.updatedAt.getTime() <= before);
+    for (const refund of abandoned) {
+      await this.markUnknown(refund.id, 'No answer from Khalti was recorded for this refund (the gateway stopped or failed mid-call).');
+    }
     return abandoned.length;
   }
 
-  private reserve(
-    command: RefundCommand,
-    requestFingerprint: string,
-    actor: string | null,
-  ): { outcome: RefundOutcome } | { refund: RefundRow; payment: PaymentRow } {
+  /**
+   * Decides and records the refund in the caller's unit of work, with the payment's row locked so
+   * that concurrent refunds of it are decided one after another (the partial unique index
+   * refunds_one_open_per_payment holds the rule even without the lock).
+   */
+  private async reserve(tx: Tx, command: RefundCommand, requestFingerprint: string, actor: string | null): Promise<Reserved> {
     const refuse = (error: UserError, payment: PaymentRow | null = null) => ({ outcome: { refund: null, payment, userErrors: [error] } });
 
+    await tx.lockPayment(command.pidx);
     if (command.idempotencyKey) {
-      const earlier = this.refunds.byIdempotencyKey(command.idempotencyKey);
+      const earlier = await tx.refunds.byIdempotencyKey(command.idempotencyKey);
       if (earlier) {
         if (earlier.requestFingerprint !== requestFingerprint) {
           return refuse(userError(['input', 'idempotencyKey'], 'IDEMPOTENCY_KEY_REUSED', 'This idempotencyKey was used for a refund with different fields.'));
         }
-        return { outcome: { refund: earlier, payment: this.payments.byPidx(earlier.pidx) ?? null, userErrors: [] } };
+        return { outcome: { refund: earlier, payment: (await tx.payments.byPidx(earlier.pidx)) ?? null, userErrors: [] } };
       }
     }
 
-    const payment = this.payments.byPidx(command.pidx);
+    const payment = await tx.payments.byPidx(command.pidx);
     if (!payment) return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', 'No payment with this pidx was initiated through this gateway.'));
     if (!isRefundable(payment.status) || !payment.transactionId) {
       return refuse(userError(['input', 'pidx'], 'NOT_REFUNDABLE', `A ${payment.status} payment cannot be refunded.`), payment);
     }
-    const open = this.refunds.inStates(['REQUESTED', 'UNKNOWN'], payment.pidx).filter((refund) => isOpenRefund(refund.state));
+    const open = (await tx.refunds.inStates(OPEN_REFUND_STATES, payment.pidx)).filter((refund) => isOpenRefund(refund.state));
     if (open.some((refund) => refund.state === 'UNKNOWN')) {
       return refuse(
         userError(
@@ -282,8 +303,8 @@ export class RefundService {
       nextSettleAt: null,
       settleAttempts: 0,
     };
-    this.refunds.insert(refund);
-    this.audit.refundStep({ pidx: payment.pidx, operation: 'refund_requested', detail: { refundId: refund.id, amount, full: refund.full, remaining } });
+    await tx.refunds.insert(refund);
+    await this.audit.refundStep(tx, { pidx: payment.pidx, operation: 'refund_requested', detail: { refundId: refund.id, amount, full: refund.full, remaining } });
     return { refund, payment };
   }
 
@@ -298,20 +319,24 @@ export class RefundService {
     amount?: number,
     operation: RefundOperation = 'refund_succeeded',
     audit: Record<string, unknown> = {},
-  ): boolean {
-    return immediately(this.db, () => {
-      const current = this.refunds.byId(refundId)!;
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const pidx = (await tx.refunds.byId(refundId))!.pidx;
+      // The payment first, as every unit that decides from it does (one lock order: no deadlock).
+      await tx.lockPayment(pidx);
+      const current = (await tx.refunds.byId(refundId))!;
       if (nextRefundState(current.state, evidence) !== 'SUCCEEDED') return false;
       const refunded = amount ?? current.amount;
-      const payment = this.payments.byPidx(current.pidx)!;
+      const payment = (await tx.payments.byPidx(current.pidx))!;
       const at = this.now();
-      this.refunds.update(refundId, { state: 'SUCCEEDED', amount: refunded, detail, updatedAt: at, nextSettleAt: null });
-      this.payments.update(payment.pidx, payment.version, {
+      await tx.refunds.update(refundId, { state: 'SUCCEEDED', amount: refunded, detail, updatedAt: at, nextSettleAt: null });
+      const written = await tx.payments.update(payment.pidx, payment.version, {
         refundedAmount: payment.refundedAmount + refunded,
         nextLookupAt: at,
         updatedAt: at,
       });
-      this.audit.refundStep({ pidx: current.pidx, operation, detail: { refundId, state: 'SUCCEEDED', amount: refunded, detail, ...audit } });
+      if (!written) throw new StaleRowError(`payments ${payment.pidx}`);
+      await this.audit.refundStep(tx, { pidx: current.pidx, operation, detail: { refundId, state: 'SUCCEEDED', amount: refunded, detail, ...audit } });
       return true;
     });
   }
@@ -325,9 +350,9 @@ export class RefundService {
     });
   }
 
-  private markUnknown(refundId: string, detail: string): void {
-    if (!this.move(refundId, 'no_answer', { detail, operation: 'refund_outcome_unknown' })) return;
-    const pidx = this.refunds.byId(refundId)?.pidx;
+  private async markUnknown(refundId: string, detail: string): Promise<void> {
+    if (!(await this.move(refundId, 'no_answer', { detail, operation: 'refund_outcome_unknown' }))) return;
+    const pidx = (await this.db.read.refunds.byId(refundId))?.pidx;
     this.options.warn?.(`warning: refund ${refundId} of ${pidx ?? '-'} is UNKNOWN (settled by lookup, or by resolveRefund): ${detail}`, {
       level: 'warn',
       ...(pidx ? { pidx } : {}),
@@ -339,14 +364,25 @@ export class RefundService {
    * Moves a refund to FAILED or UNKNOWN as the transition table allows for this evidence; a
    * refund the evidence may not move (already settled, say) is left as it is.
    */
-  private move(refundId: string, evidence: RefundEvidence, step: { detail: string; operation: RefundOperation; audit?: Record<string, unknown> }): boolean {
-    return immediately(this.db, () => {
-      const current = this.refunds.byId(refundId)!;
+  private move(
+    refundId: string,
+    evidence: RefundEvidence,
+    step: { detail: string; operation: RefundOperation; audit?: Record<string, unknown>; releaseKey?: boolean },
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.lockPayment((await tx.refunds.byId(refundId))!.pidx);
+      const current = (await tx.refunds.byId(refundId))!;
       const next = nextRefundState(current.state, evidence);
       if (next === null || next === 'SUCCEEDED') return false;
       const at = this.now();
-      this.refunds.update(refundId, { state: next, detail: step.detail, updatedAt: at, nextSettleAt: next === 'UNKNOWN' ? at : null });
-      this.audit.refundStep({
+      await tx.refunds.update(refundId, {
+        state: next,
+        detail: step.detail,
+        updatedAt: at,
+        nextSettleAt: next === 'UNKNOWN' ? at : null,
+        ...(step.releaseKey ? { idempotencyKey: null } : {}),
+      });
+      await this.audit.refundStep(tx, {
         pidx: current.pidx,
         operation: step.operation,
         detail: { refundId, state: next, amount: current.amount, detail: step.detail, ...step.audit },
@@ -359,30 +395,34 @@ export class RefundService {
    * Still UNKNOWN after a look: the next one backs off. No audit row (the lookup itself has one,
    * and a refund that stays unknown for days must not write one every pass).
    */
-  private postpone(refundId: string, detail: string): void {
-    immediately(this.db, () => {
-      const current = this.refunds.byId(refundId)!;
+  private async postpone(refundId: string, detail: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.lockPayment((await tx.refunds.byId(refundId))!.pidx);
+      const current = (await tx.refunds.byId(refundId))!;
       if (current.state !== 'UNKNOWN') return;
       const attempts = current.settleAttempts + 1;
       const base = this.options.settleBaseDelayMs ?? DEFAULT_SETTLE_BASE_DELAY_MS;
       const delay = Math.min(base * 2 ** Math.min(attempts - 1, 30), this.options.settleMaxDelayMs ?? DEFAULT_SETTLE_MAX_DELAY_MS);
       const at = this.now();
-      this.refunds.update(refundId, { detail, settleAttempts: attempts, nextSettleAt: new Date(at.getTime() + delay), updatedAt: at });
+      await tx.refunds.update(refundId, { detail, settleAttempts: attempts, nextSettleAt: new Date(at.getTime() + delay), updatedAt: at });
     });
   }
 }
 
+type Reserved = { outcome: RefundOutcome } | { refund: RefundRow; payment: PaymentRow };
+
 function validate(command: RefundCommand): UserError[] {
   const errors: UserError[] = [];
   if (!command.pidx.trim()) errors.push(userError(['input', 'pidx'], 'BLANK', 'pidx may not be blank.'));
+  else if (containsNul(command.pidx)) errors.push(userError(['input', 'pidx'], 'NOT_REFUNDABLE', 'No payment with this pidx was initiated through this gateway.'));
   if (command.amount !== undefined && (!Number.isSafeInteger(command.amount) || command.amount <= 0)) {
     errors.push(userError(['input', 'amount'], 'INVALID_AMOUNT', 'amount must be a positive whole number of paisa; omit it to refund everything left.'));
   }
   if (command.mobile !== undefined && !MOBILE.test(command.mobile)) {
     errors.push(userError(['input', 'mobile'], 'INVALID_VALUE', 'mobile must be the payer\'s 10-digit Khalti mobile number.'));
   }
-  if (command.idempotencyKey !== undefined && (command.idempotencyKey.length < 1 || command.idempotencyKey.length > 255)) {
-    errors.push(userError(['input', 'idempotencyKey'], 'INVALID_VALUE', 'idempotencyKey must be 1 to 255 characters.'));
+  if (command.idempotencyKey !== undefined && (command.idempotencyKey.length < 1 || command.idempotencyKey.length > 255 || containsNul(command.idempotencyKey))) {
+    errors.push(userError(['input', 'idempotencyKey'], 'INVALID_VALUE', 'idempotencyKey must be 1 to 255 characters, without NUL.'));
   }
   return errors;
 }
@@ -390,10 +430,12 @@ function validate(command: RefundCommand): UserError[] {
 function validateResolve(command: ResolveRefundCommand): UserError[] {
   const errors: UserError[] = [];
   if (!command.refundId.trim()) errors.push(userError(['input', 'refundId'], 'BLANK', 'refundId may not be blank.'));
+  else if (containsNul(command.refundId)) errors.push(userError(['input', 'refundId'], 'INVALID_VALUE', 'No refund with this id.'));
   if (command.state !== 'SUCCEEDED' && command.state !== 'FAILED') {
     errors.push(userError(['input', 'state'], 'INVALID_VALUE', 'state must be SUCCEEDED or FAILED: what the Khalti dashboard shows for this refund.'));
   }
   if (!command.note.trim()) errors.push(userError(['input', 'note'], 'BLANK', 'note may not be blank: say what you checked.'));
+  else if (containsNul(command.note)) errors.push(userError(['input', 'note'], 'INVALID_VALUE', 'note may not contain the NUL character (U+0000).'));
   else if (command.note.length > MAX_RESOLVE_NOTE_LENGTH) {
     errors.push(userError(['input', 'note'], 'INVALID_VALUE', `note must be at most ${MAX_RESOLVE_NOTE_LENGTH} characters.`));
   }

@@ -30,40 +30,48 @@ export class SecurityEvents {
     private readonly options: { perMinute?: number; now?: () => Date; log?: (line: string) => void } = {},
   ) {}
 
-  /** Writes the row, or counts it when this minute's cap is reached. True when written. */
-  record(event: SecurityEvent): boolean {
+  /**
+   * Writes the row, or counts it when this minute's cap is reached. True when written. The
+   * counting is decided before anything is awaited, so concurrent calls can never exceed the cap.
+   */
+  async record(event: SecurityEvent): Promise<boolean> {
     const now = (this.options.now ?? (() => new Date()))();
     const cap = this.options.perMinute ?? DEFAULT_SECURITY_ROWS_PER_MINUTE;
+    const rows: SecurityEvent[] = [];
     if (now.getTime() - this.windowStart >= WINDOW_MS) {
       this.windowStart = now.getTime();
       this.written = 0;
-      if (this.suppressed.size > 0) this.writeSummary(now);
+      if (this.suppressed.size > 0) rows.push(this.summary(now));
     }
-    if (this.written >= cap) {
+    const admitted = this.written < cap;
+    if (admitted) {
+      this.written += 1;
+      rows.push(event);
+    } else {
       // The summary at the window's start emptied the counts: the first one dropped in a window.
       if (this.suppressed.size === 0) {
         this.options.log?.(`security audit: more than ${cap} security events this minute; further ones are counted and summarised in one row`);
       }
       this.suppressedSince ??= now;
       this.suppressed.set(event.operation, (this.suppressed.get(event.operation) ?? 0) + 1);
-      return false;
     }
-    this.audit.securityEvent(event);
-    this.written += 1;
-    return true;
+    for (const row of rows) await this.audit.securityEvent(row);
+    return admitted;
   }
 
-  private writeSummary(now: Date): void {
-    this.audit.securityEvent({
+  /** The row summarising what the last window dropped (counted against the new window's cap). */
+  private summary(now: Date): SecurityEvent {
+    const row: SecurityEvent = {
       operation: 'security_events_suppressed',
       detail: {
         suppressed: Object.fromEntries(this.suppressed),
         since: this.suppressedSince!.toISOString(),
         until: now.toISOString(),
       },
-    });
+    };
     this.written += 1;
     this.suppressed.clear();
     this.suppressedSince = null;
+    return row;
   }
 }

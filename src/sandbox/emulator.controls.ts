@@ -117,12 +117,12 @@ export function createControls(deps: ControlDeps): EmulatorControls {
     expire: (pidx) => change(pidx, (r) => store.expire(r)),
     setLookupOverride(pidx, override) {
       const record = find(pidx);
-      record.lookupOverride = { ...record.lookupOverride, ...checkOverride(override) };
+      store.setLookupOverride(record, { ...record.lookupOverride, ...checkOverride(override) });
       return snap(record);
     },
     clearLookupOverride(pidx) {
       const record = find(pidx);
-      record.lookupOverride = null;
+      store.setLookupOverride(record, null);
       return snap(record);
     },
     payment(pidx) {

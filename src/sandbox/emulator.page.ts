@@ -100,7 +100,7 @@ export function createPageRouter(deps: PageDeps): express.Router {
       return;
     }
     // Consecutive failures lock; a correct MPIN starts the count again.
-    record.mpinFailures = 0;
+    store.rightMpin(record);
     const session = store.openSession(record.pidx, khaltiId);
     send(res, 200, otpPage(record, actions, { session: session.token, maskedMobile: maskMobile(khaltiId) }));
   });

@@ -1,11 +1,13 @@
 /**
- * The emulator's state, in memory: payments, page sessions. Every status change goes through a
- * method here, so the rules (expiry by clock, refund arithmetic) live in one place and the API,
- * the payment page and the test controls cannot disagree about them.
+ * The emulator's state: payments and page sessions, in memory. Every change to a payment goes
+ * through a method here, so the rules (expiry by clock, refund arithmetic) live in one place and
+ * the API, the payment page and the test controls cannot disagree about them; and so that, given
+ * an EmulatorState, each change is also written to disk before the answer that reports it is sent.
  */
 import { khaltiId, sessionToken } from './emulator.ids';
+import type { EmulatorState } from './emulator.state';
 import type { ValidInitiate } from './emulator.validation';
-import type { PageSession, PaymentRecord, StoredStatus } from './emulator.types';
+import type { LookupOverride, PageSession, PaymentRecord, StoredStatus } from './emulator.types';
 
 /** A page session lives as long as an OTP screen plausibly stays open. */
 const SESSION_TTL_MS = 15 * 60_000;
@@ -15,7 +17,16 @@ export class EmulatorStore {
   private readonly byTransactionId = new Map<string, PaymentRecord>();
   private readonly sessions = new Map<string, PageSession>();
 
-  constructor(readonly now: () => Date) {}
+  /** `state`: payments kept on disk; the ones it holds are known from the start. Null: memory only. */
+  constructor(
+    readonly now: () => Date,
+    private readonly state: EmulatorState | null = null,
+  ) {
+    for (const record of state?.loaded ?? []) {
+      this.payments.set(record.pidx, record);
+      if (record.transactionId !== null) this.byTransactionId.set(record.transactionId, record);
+    }
+  }
 
   create(input: ValidInitiate, request: Record<string, unknown>, ttlSeconds: number): PaymentRecord {
     const createdAt = this.now();
@@ -45,6 +56,7 @@ export class EmulatorStore {
       lookupOverride: null,
     };
     this.payments.set(record.pidx, record);
+    this.changed(record);
     return record;
   }
 
@@ -79,21 +91,25 @@ export class EmulatorStore {
     record.mobile = mobile;
     record.completedAt = this.now();
     record.locked = false;
+    this.changed(record);
   }
 
   cancel(record: PaymentRecord): void {
     record.status = 'User canceled';
     record.canceledAt = this.now();
+    this.changed(record);
   }
 
   markPending(record: PaymentRecord): void {
     record.status = 'Pending';
+    this.changed(record);
   }
 
   /** Expire now: both the status and the deadline, so clock-based and stored views agree. */
   expire(record: PaymentRecord): void {
     record.status = 'Expired';
     record.expiresAt = this.now();
+    this.changed(record);
   }
 
   remaining(record: PaymentRecord): number {
@@ -104,6 +120,7 @@ export class EmulatorStore {
     record.refunds.push({ amount, mobile, at: this.now() });
     record.refundedAmount += amount;
     record.status = this.remaining(record) <= 0 ? 'Refunded' : 'Partially Refunded';
+    this.changed(record);
   }
 
   /** Counts a wrong MPIN; returns the attempts left (0 means the payment is now locked). */
@@ -111,7 +128,21 @@ export class EmulatorStore {
     record.mpinFailures += 1;
     const left = Math.max(0, limit - record.mpinFailures);
     if (left === 0) record.locked = true;
+    this.changed(record);
     return left;
+  }
+
+  /** A correct MPIN: only consecutive failures lock, so the count starts again. */
+  rightMpin(record: PaymentRecord): void {
+    if (record.mpinFailures === 0) return;
+    record.mpinFailures = 0;
+    this.changed(record);
+  }
+
+  /** What every later lookup of this payment is forced to say (null: the truth again). */
+  setLookupOverride(record: PaymentRecord, override: LookupOverride | null): void {
+    record.lookupOverride = override;
+    this.changed(record);
   }
 
   openSession(pidx: string, mobile: string): PageSession {
@@ -137,6 +168,12 @@ export class EmulatorStore {
     this.payments.clear();
     this.byTransactionId.clear();
     this.sessions.clear();
+    this.state?.clear();
+  }
+
+  /** Writes the payment to disk (when there is a state), before the caller answers anyone. */
+  private changed(record: PaymentRecord): void {
+    this.state?.save(record);
   }
 
   private dropStaleSessions(): void {

@@ -1,6 +1,7 @@
 /**
- * The Khalti emulator: an in-memory server that behaves like Khalti's sandbox (API, payment page)
- * closely enough to develop against before having Khalti keys, plus controls for tests.
+ * The Khalti emulator: a server that behaves like Khalti's sandbox (API, payment page) closely
+ * enough to develop against before having Khalti keys, plus controls for tests. Its payments live
+ * in memory, and also on disk when it is given a state folder (emulator.state.ts).
  *
  * It is a router, not a server, so the gateway can mount it under `/sandbox` in embedded mode
  * and `main.ts` can serve it alone. See README.md in this folder for behaviour and choices.
@@ -18,6 +19,7 @@ import { FaultRegistry } from './emulator.faults';
 import type { HandlerContext } from './emulator.handlers';
 import { createPageRouter } from './emulator.page';
 import { RequestLog } from './emulator.requests';
+import type { EmulatorState } from './emulator.state';
 import { EmulatorStore } from './emulator.store';
 
 export interface EmulatorOptions {
@@ -36,6 +38,11 @@ export interface EmulatorOptions {
   mpinAttemptsBeforeLock?: number;
   /** Bank list page size. Default 10, so the ~20-bank fixture spans pages. */
   bankPageSize?: number;
+  /**
+   * Payments kept on disk (openEmulatorState(folder)): the emulator starts with the payments it
+   * holds and writes every change to it, so a restart loses none. Default: in memory only.
+   */
+  state?: EmulatorState;
 }
 
 export interface Emulator {
@@ -48,10 +55,11 @@ export interface Emulator {
 export type { EmulatorControls, PaymentSnapshot } from './emulator.controls';
 export { EmulatorControlError } from './emulator.controls';
 export type { FaultSpec, LookupOverride, RequestLogEntry } from './emulator.types';
+export { EmulatorStateError, openEmulatorState, type EmulatorState, type EmulatorStateOptions } from './emulator.state';
 
 export function createEmulator(options: EmulatorOptions): Emulator {
   const settings = checkOptions(options);
-  const store = new EmulatorStore(options.now ?? (() => new Date()));
+  const store = new EmulatorStore(options.now ?? (() => new Date()), options.state ?? null);
   const faults = new FaultRegistry();
   const log = new RequestLog();
   const ctx: HandlerContext = {

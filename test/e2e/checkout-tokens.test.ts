@@ -7,11 +7,12 @@ import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY, startGateway, upstreamRequests, type
 import { checkoutToken, MERCHANT_SECRET } from '../support/checkout-token';
 import { INITIATE, orderInput } from '../support/operations';
 import { EMULATOR_DEFAULT_SECRET_KEY } from '../../src/sandbox/emulator.defaults';
+import { rowCount } from '../support/database';
 
 /** Rows in the tables an initiate writes: payments, initiation claims, audit log. */
-function rowCounts(gateway: TestGateway): Record<string, number> {
-  const count = (table: string) => (gateway.app.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  return { payments: count('payments'), initiations: count('initiations'), audit: count('audit_log') };
+async function rowCounts(gateway: TestGateway): Promise<Record<string, number>> {
+  const count = (table: string) => rowCount(gateway.app.database, table);
+  return { payments: await count('payments'), initiations: await count('initiations'), audit: await count('audit_log') };
 }
 
 const tokenFor = (input: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -26,14 +27,14 @@ describe('checkout tokens (MERCHANT_SECRET set, embedded mode)', () => {
 
   /** Initiates and expects CHECKOUT_TOKEN_INVALID with nothing written and no initiate at the emulator. */
   async function expectRefused(input: Record<string, unknown>, key: string, message: RegExp) {
-    const before = rowCounts(gateway);
+    const before = (await rowCounts(gateway));
     const initiatesBefore = await upstreamRequests(gateway, 'initiate');
     const result = await gateway.gql(INITIATE, { input }, key);
     expect(result.status).toBe(200);
     expect(result.data.initiatePayment.payment).toBeNull();
     expect(result.data.initiatePayment.paymentUrl).toBeNull();
     expect(result.data.initiatePayment.userErrors).toEqual([{ field: ['input', 'checkoutToken'], code: 'CHECKOUT_TOKEN_INVALID', message: expect.stringMatching(message) }]);
-    expect(rowCounts(gateway)).toEqual(before);
+    expect((await rowCounts(gateway))).toEqual(before);
     expect(await upstreamRequests(gateway, 'initiate')).toBe(initiatesBefore);
   }
 
@@ -129,13 +130,13 @@ describe('without MERCHANT_SECRET', () => {
     const gateway = await startGateway({ KHALTI_ENV: 'sandbox', KHALTI_SECRET_KEY: EMULATOR_DEFAULT_SECRET_KEY, KHALTI_BASE_URL: upstream.app.khaltiBaseUrl });
     try {
       expect(gateway.logs.filter((line) => line.includes('MERCHANT_SECRET is not set'))).toEqual([]);
-      const before = rowCounts(gateway);
+      const before = (await rowCounts(gateway));
       const initiatesBefore = await upstreamRequests(upstream, 'initiate');
       const refused = await gateway.gql(INITIATE, { input: orderInput() }, CLIENT_KEY);
       expect(refused.data.initiatePayment.userErrors).toEqual([
         { field: ['input', 'checkoutToken'], code: 'CHECKOUT_TOKEN_INVALID', message: expect.stringContaining('MERCHANT_SECRET is not configured') },
       ]);
-      expect(rowCounts(gateway)).toEqual(before);
+      expect((await rowCounts(gateway))).toEqual(before);
       expect(await upstreamRequests(upstream, 'initiate')).toBe(initiatesBefore);
       const server = await gateway.gql(INITIATE, { input: orderInput() }, SERVER_KEY);
       expect(server.data.initiatePayment.userErrors).toEqual([]);

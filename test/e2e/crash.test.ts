@@ -3,43 +3,29 @@
  * database: no money moves twice, nothing is lost, and the audit log tells what happened.
  * "Khalti" is an emulator in this test process, so it outlives the killed gateway.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { createTestStore, type TestStore } from '../support/engine';
 import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
 import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY } from '../support/gateway';
 import { INITIATE, REFUND, VERIFY, orderInput } from '../support/operations';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { until } from '../support/until';
 
 describe('crash consistency (kill -9 and restart)', () => {
-  let dir: string;
-  let databaseFile: string;
+  let store: TestStore;
   let khalti: RunningEmulator;
   let env: Record<string, string>;
   const running: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-crash-'));
-    databaseFile = join(dir, 'gateway.sqlite');
+    store = await createTestStore();
     khalti = await startEmulator();
-    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY, server: SERVER_KEY }), RECONCILE_INTERVAL_MS: '200', KHALTI_TIMEOUT_MS: '1500' };
+    env = { ...gatewayEnvFor(khalti, store.url, { admin: ADMIN_KEY, client: CLIENT_KEY, server: SERVER_KEY }), RECONCILE_INTERVAL_MS: '200', KHALTI_TIMEOUT_MS: '1500' };
   });
   afterEach(() => khalti.control('DELETE', '/faults'));
   afterAll(async () => {
     for (const gateway of running) gateway.child.kill('SIGKILL');
     await khalti?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await store?.drop();
   });
 
   const start = async () => {
@@ -48,18 +34,16 @@ describe('crash consistency (kill -9 and restart)', () => {
     return gateway;
   };
 
-  const query = <T>(sql: string, ...params: unknown[]): T[] => {
-    const db = new Database(databaseFile, { readonly: true });
-    try {
-      return db.prepare(sql).all(...params) as T[];
-    } finally {
-      db.close();
-    }
+  const query = <T>(sql: string, ...params: unknown[]): Promise<T[]> => store.query<T>(sql, ...params);
+  // Paisa as numbers on both engines (PostgreSQL's bigint arrives as a string).
+  const refundsOf = async (pidx: string) =>
+    (await query<{ state: string; amount: number }>('SELECT state, amount FROM refunds WHERE pidx = ? ORDER BY created_at', pidx)).map((row) => ({ ...row, amount: Number(row.amount) }));
+  const paymentOf = async (pidx: string) => {
+    const [row] = await query<{ status: string; refunded_amount: number }>('SELECT status, refunded_amount FROM payments WHERE pidx = ?', pidx);
+    return row && { ...row, refunded_amount: Number(row.refunded_amount) };
   };
-  const refundsOf = (pidx: string) => query<{ state: string; amount: number }>('SELECT state, amount FROM refunds WHERE pidx = ? ORDER BY created_at', pidx);
-  const paymentOf = (pidx: string) => query<{ status: string; refunded_amount: number }>('SELECT status, refunded_amount FROM payments WHERE pidx = ?', pidx)[0];
-  const story = (pidx: string) =>
-    query<{ kind: string; operation: string }>('SELECT kind, operation FROM audit_log WHERE pidx = ? ORDER BY id', pidx).map((row) => `${row.kind}:${row.operation}`);
+  const story = async (pidx: string) =>
+    (await query<{ kind: string; operation: string }>('SELECT kind, operation FROM audit_log WHERE pidx = ? ORDER BY id', pidx)).map((row) => `${row.kind}:${row.operation}`);
 
   const completedPayment = async (gateway: GatewayProcess): Promise<string> => {
     const pidx = (await gateway.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
@@ -74,18 +58,18 @@ describe('crash consistency (kill -9 and restart)', () => {
     await khalti.control('POST', '/faults', { route: 'refund', kind: 'latency', ms: 3000, phase: 'before' });
     const refundsBefore = khalti.requests('refund');
     void first.gql(REFUND, { input: { pidx, amount: 500 } }, ADMIN_KEY).catch(() => undefined);
-    await until('the refund intent', () => refundsOf(pidx).length === 1 && khalti.requests('refund') === refundsBefore + 1);
+    await until('the refund intent', async () => (await refundsOf(pidx)).length === 1 && khalti.requests('refund') === refundsBefore + 1);
     await first.kill9();
-    expect(refundsOf(pidx)).toEqual([{ state: 'REQUESTED', amount: 500 }]);
+    expect(await refundsOf(pidx)).toEqual([{ state: 'REQUESTED', amount: 500 }]);
 
     const second = await start();
     // Once no call could still be running (KHALTI_TIMEOUT_MS + 5 s after the intent), the
     // reconciler marks the refund UNKNOWN. Khalti's "not refunded" never makes it FAILED (Khalti
     // may yet apply what it received): it blocks further refunds until an admin resolves it.
-    await until('the refund to be unknown', () => refundsOf(pidx)[0]?.state === 'UNKNOWN', 20000);
+    await until('the refund to be unknown', async () => (await refundsOf(pidx))[0]?.state === 'UNKNOWN', 20000);
     const blocked = await second.gql(REFUND, { input: { pidx, amount: 100 } }, ADMIN_KEY);
     expect(blocked.data.refund.userErrors).toEqual([expect.objectContaining({ code: 'REFUND_OUTCOME_UNKNOWN' })]);
-    const [refundId] = query<{ id: string }>('SELECT id FROM refunds WHERE pidx = ?', pidx).map((row) => row.id);
+    const [refundId] = (await query<{ id: string }>('SELECT id FROM refunds WHERE pidx = ?', pidx)).map((row) => row.id);
     const resolved = await second.gql(
       'mutation ($input: ResolveRefundInput!) { resolveRefund(input: $input) { refund { state } userErrors { code } } }',
       { input: { refundId, state: 'FAILED', note: 'Not on the Khalti dashboard' } },
@@ -94,8 +78,8 @@ describe('crash consistency (kill -9 and restart)', () => {
     expect(resolved.data.resolveRefund).toEqual({ refund: { state: 'FAILED' }, userErrors: [] });
     expect(khalti.emulator.controls.payment(pidx)!.refunds).toEqual([]);
     expect(khalti.requests('refund')).toBe(refundsBefore + 1);
-    expect(paymentOf(pidx)).toEqual({ status: 'COMPLETED', refunded_amount: 0 });
-    expect(story(pidx).filter((line) => line.startsWith('refund:'))).toEqual(['refund:refund_requested', 'refund:refund_outcome_unknown', 'refund:refund_resolved']);
+    expect(await paymentOf(pidx)).toEqual({ status: 'COMPLETED', refunded_amount: 0 });
+    expect((await story(pidx)).filter((line) => line.startsWith('refund:'))).toEqual(['refund:refund_requested', 'refund:refund_outcome_unknown', 'refund:refund_resolved']);
     await second.kill9();
   });
 
@@ -107,15 +91,15 @@ describe('crash consistency (kill -9 and restart)', () => {
     void first.gql(REFUND, { input: { pidx, amount: 500 } }, ADMIN_KEY).catch(() => undefined);
     await until('Khalti to refund', () => khalti.emulator.controls.payment(pidx)!.refunds.length === 1);
     await first.kill9();
-    expect(refundsOf(pidx)).toEqual([{ state: 'REQUESTED', amount: 500 }]);
+    expect(await refundsOf(pidx)).toEqual([{ state: 'REQUESTED', amount: 500 }]);
 
     const second = await start();
-    await until('the refund to settle', () => refundsOf(pidx)[0]?.state === 'SUCCEEDED', 20000);
-    await until('the status to follow', () => paymentOf(pidx)?.status === 'PARTIALLY_REFUNDED');
-    expect(paymentOf(pidx)).toEqual({ status: 'PARTIALLY_REFUNDED', refunded_amount: 500 });
+    await until('the refund to settle', async () => (await refundsOf(pidx))[0]?.state === 'SUCCEEDED', 20000);
+    await until('the status to follow', async () => (await paymentOf(pidx))?.status === 'PARTIALLY_REFUNDED');
+    expect(await paymentOf(pidx)).toEqual({ status: 'PARTIALLY_REFUNDED', refunded_amount: 500 });
     expect(khalti.emulator.controls.payment(pidx)!.refunds.map((refund) => refund.amount)).toEqual([500]);
     expect(khalti.requests('refund')).toBe(refundsBefore + 1);
-    expect(story(pidx)).toEqual(
+    expect((await story(pidx))).toEqual(
       expect.arrayContaining(['refund:refund_requested', 'refund:refund_outcome_unknown', 'refund:refund_succeeded', 'status_change:refund']),
     );
     await second.kill9();
@@ -130,16 +114,16 @@ describe('crash consistency (kill -9 and restart)', () => {
     void first.gql(VERIFY, { pidx }, CLIENT_KEY).catch(() => undefined);
     await until('the lookup to reach Khalti', () => khalti.requests('lookup') > lookupsBefore);
     await first.kill9();
-    expect(paymentOf(pidx)?.status).toBe('INITIATED');
+    expect((await paymentOf(pidx))?.status).toBe('INITIATED');
 
     await khalti.control('DELETE', '/faults');
     const second = await start();
     await Promise.all([second.gql(VERIFY, { pidx }, CLIENT_KEY), second.get(`/khalti/return?pidx=${pidx}`)]);
     // The killed process's lookup left no row (it is written when the answer arrives); both of
     // the new process's lookups did, and saw the same change, which is recorded once.
-    expect(story(pidx).filter((line) => line === 'upstream:lookup').length).toBeGreaterThanOrEqual(2);
-    expect(story(pidx).filter((line) => line.startsWith('status_change:'))).toEqual(['status_change:initiate', expect.stringMatching(/^status_change:(lookup|callback|reconciler)$/)]);
-    expect(paymentOf(pidx)?.status).toBe('COMPLETED');
+    expect((await story(pidx)).filter((line) => line === 'upstream:lookup').length).toBeGreaterThanOrEqual(2);
+    expect((await story(pidx)).filter((line) => line.startsWith('status_change:'))).toEqual(['status_change:initiate', expect.stringMatching(/^status_change:(lookup|callback|reconciler)$/)]);
+    expect((await paymentOf(pidx))?.status).toBe('COMPLETED');
     await second.kill9();
   });
 
@@ -151,8 +135,8 @@ describe('crash consistency (kill -9 and restart)', () => {
     void first.gql(INITIATE, { input }, SERVER_KEY).catch(() => undefined);
     await until('Khalti to create the payment', () => khaltiPayments().length === 1);
     await first.kill9();
-    expect(query('SELECT pidx FROM payments WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([]);
-    expect(query<{ state: string }>('SELECT state FROM initiations WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ state: 'IN_FLIGHT' }]);
+    expect(await query('SELECT pidx FROM payments WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([]);
+    expect(await query<{ state: string }>('SELECT state FROM initiations WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ state: 'IN_FLIGHT' }]);
     await khalti.control('DELETE', '/faults');
 
     const second = await start();
@@ -161,8 +145,8 @@ describe('crash consistency (kill -9 and restart)', () => {
     const pidxs = new Set(answers.map((answer) => answer.data.initiatePayment.payment.pidx));
     expect(pidxs.size).toBe(1);
     const [pidx] = [...pidxs];
-    expect(query('SELECT pidx FROM payments WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ pidx }]);
-    expect(query('SELECT state, pidx FROM initiations WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ state: 'DONE', pidx }]);
+    expect(await query('SELECT pidx FROM payments WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ pidx }]);
+    expect(await query('SELECT state, pidx FROM initiations WHERE purchase_order_id = ?', input.purchaseOrderId)).toEqual([{ state: 'DONE', pidx }]);
     expect(khaltiPayments()).toHaveLength(2);
     await second.kill9();
   }, 30000);

@@ -5,7 +5,7 @@
  * read "nothing applied" in both before taking the lock, and the second then died on "table
  * already exists"; migrations now read and apply under the lock.
  */
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { MIGRATIONS_FOLDER } from '../../src/db/migrate';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { spawnGateway, type GatewayProcess } from '../support/processes';
+import { describeOnSqlite } from '../support/engine';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,7 +31,25 @@ function hasOpen(pid: number, file: string): boolean {
   });
 }
 
-describe('simultaneous first starts on one new database', () => {
+/** clock_nanosleep and nanosleep, by architecture, for kernels that do not tell the wait channel. */
+const SLEEP_SYSCALLS: Record<string, number[]> = { x64: [230, 35], arm64: [115, 101] };
+
+/**
+ * True when the process's main thread is asleep in the kernel's nanosleep: SQLite's busy handler
+ * waiting for a lock (better-sqlite3 runs on the main thread; Node otherwise waits in epoll).
+ */
+function sleepingInBusyHandler(pid: number): boolean {
+  try {
+    const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
+    if (wchan && wchan !== '0') return wchan.includes('nanosleep');
+    const syscall = Number(readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0]);
+    return (SLEEP_SYSCALLS[process.arch] ?? []).includes(syscall);
+  } catch {
+    return false;
+  }
+}
+
+describeOnSqlite('simultaneous first starts on one new database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'khalti-first-start-'));
   const file = join(dir, 'gateway.sqlite');
   const processes: GatewayProcess[] = [];
@@ -48,10 +67,17 @@ describe('simultaneous first starts on one new database', () => {
 
     const env = { DATABASE_URL: `file:${file}`, PORT: '0', HOST: '127.0.0.1', RECONCILE_INTERVAL_MS: '60000' };
     processes.push(spawnGateway(env), spawnGateway(env));
-    for (let i = 0; i < 600 && !processes.every((gateway) => hasOpen(gateway.child.pid!, file)); i += 1) await sleep(50);
-    expect(processes.map((gateway) => hasOpen(gateway.child.pid!, file))).toEqual([true, true]);
-    // Both are at their migrations now (opening the file is the step before), waiting on our lock.
-    await sleep(300);
+    // Polled, with a deadline: each process has the file open (it reached openDatabase) and its
+    // main thread sleeps in SQLite's busy handler, twice in a row: it is inside its migrations,
+    // waiting on our lock. (The pace of the poll is not what the test relies on.)
+    const waiting = (gateway: GatewayProcess) => hasOpen(gateway.child.pid!, file) && sleepingInBusyHandler(gateway.child.pid!);
+    const seen = [0, 0];
+    for (let i = 0; i < 600 && !seen.every((count) => count >= 2); i += 1) {
+      processes.forEach((gateway, index) => (seen[index] = waiting(gateway) ? seen[index]! + 1 : 0));
+      await sleep(50);
+    }
+    expect(seen.map((count) => count >= 2)).toEqual([true, true]);
+    expect(processes.map((gateway) => gateway.output())).not.toContainEqual(expect.stringMatching(/listening on/));
     holder.exec('ROLLBACK');
     holder.close();
 

@@ -266,11 +266,12 @@ describeWithChromium('GraphiQL in headless Chromium', () => {
 
   it('reports a refused key on the WebSocket at once, instead of retrying', async () => {
     await setEditorValue(HEADERS_EDITOR, JSON.stringify({ authorization: 'Bearer not-a-key' }, null, 2));
-    const started = Date.now();
     await page.click('.graphiql-execute-button');
     const text = await waitFor(resultText, (t) => t.includes('4403'), 10_000);
     expect(text).toContain('The gateway refused the WebSocket connection (4403 Forbidden)');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Reported after the first refusal: by the time the message shows, the gateway had seen one
+    // connection with this key (graphql-ws retrying would have made several before reporting).
+    expect(wsConnections.filter((params) => params.authorization === 'Bearer not-a-key')).toHaveLength(1);
     expect(wsConnections.at(-1)).toEqual({ authorization: 'Bearer not-a-key' });
     expect(wsConnections).toHaveLength(3);
   }, 60_000);

@@ -322,7 +322,7 @@ describe('hardening: HTTP', () => {
       for (const { pidx } of [shop, other]) {
         const back = await comeBack(`pidx=${pidx}&${tampered}`);
         expect(back.status).toBe(302);
-        expect(back.location).toBe(merchantReturnUrl(gateway.app.services.state.get(pidx)!));
+        expect(back.location).toBe(merchantReturnUrl((await gateway.app.services.state.get(pidx))!));
       }
       const shopBack = new URL((await comeBack(`pidx=${shop.pidx}&${tampered}`)).location!);
       expect(`${shopBack.origin}${shopBack.pathname}`).toBe('https://shop.example.com/checkout/done');

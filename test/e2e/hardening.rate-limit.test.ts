@@ -2,21 +2,23 @@
  * Rate limits per API key and per operation, against the real gateway: RATE_LIMITED (HTTP 429 with
  * Retry-After, and a retryAfterSeconds hint) before any resolver runs; initiatePayment and refund
  * stricter than the rest; one token per top-level field so aliases cannot dodge it; keys apart;
- * subscriptions over WebSocket counted too.
+ * a client key counted per buyer address (and X-Forwarded-For ignored without TRUSTED_PROXIES);
+ * subscriptions over WebSocket counted too. Limits shared through Redis: rate-limit.redis.test.ts.
  */
-import { request } from 'undici';
-import { ADMIN_KEY, CLIENT_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
-import { INITIATE, REFUND, STATUS_CHANGED, orderInput } from '../support/operations';
+import { Agent, request } from 'undici';
+import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
+import { INITIATE, REFUND, orderInput } from '../support/operations';
 import { completed } from '../support/payments';
 import { subscribe } from '../support/subscriptions';
 
 const OTHER_CLIENT_KEY = 'test-other-client-key-0123456789';
 
-async function post(gateway: TestGateway, query: string, variables: Record<string, unknown>, key: string) {
+async function post(gateway: TestGateway, query: string, variables: Record<string, unknown>, key: string, options: { dispatcher?: Agent; forwardedFor?: string } = {}) {
   const response = await request(`${gateway.app.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {}) },
     body: JSON.stringify({ query, variables }),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
   return { status: response.statusCode, retryAfter: response.headers['retry-after'], body: (await response.body.json()) as any };
 }
@@ -149,11 +151,14 @@ describe('hardening: rate limits', () => {
       const spy = jest.spyOn(gateway.app.services.events, 'subscribe');
       const subscriptions = [];
       try {
+        // Each with a document of its own: subscribers asking the very same thing share one
+        // execution (one subscribe call), and this test counts admissions by those calls.
+        const distinct = (i: number) => `subscription ($pidx: ID!) { paymentStatusChanged${i}: paymentStatusChanged(pidx: $pidx) { status } }`;
         for (let i = 1; i <= 5; i += 1) {
-          subscriptions.push(subscribe(gateway.app.url, OTHER_CLIENT_KEY, STATUS_CHANGED, { pidx }));
+          subscriptions.push(subscribe(gateway.app.url, OTHER_CLIENT_KEY, distinct(i), { pidx }));
           await waitUntil(() => spy.mock.calls.length === i);
         }
-        const refused = subscribe(gateway.app.url, OTHER_CLIENT_KEY, STATUS_CHANGED, { pidx });
+        const refused = subscribe(gateway.app.url, OTHER_CLIENT_KEY, distinct(6), { pidx });
         subscriptions.push(refused);
         await expect(refused.waitFor(1)).rejects.toThrow(/Rate limit reached for this API key: at most 5 top-level fields a minute/);
         const [error] = refused.errors[0] as any[];
@@ -163,13 +168,40 @@ describe('hardening: rate limits', () => {
         // The five admitted subscriptions are live.
         await gateway.control('POST', `/payments/${pidx}/complete`, {});
         await post(gateway, 'mutation ($pidx: ID!) { verifyPayment(pidx: $pidx) { status } }', { pidx }, ADMIN_KEY);
-        for (const admitted of subscriptions.slice(0, 5)) {
-          expect((await admitted.waitFor(1))[0].paymentStatusChanged.status).toBe('COMPLETED');
+        for (const [i, admitted] of subscriptions.slice(0, 5).entries()) {
+          expect((await admitted.waitFor(1))[0][`paymentStatusChanged${i + 1}`].status).toBe('COMPLETED');
         }
       } finally {
         spy.mockRestore();
         await Promise.all(subscriptions.map((subscription) => subscription.dispose()));
       }
+    });
+  });
+
+  describe('client keys per buyer address', () => {
+    let gateway: TestGateway;
+    // Linux answers on all of 127.0.0.0/8: a second buyer connects from 127.0.0.2.
+    const secondBuyer = new Agent({ localAddress: '127.0.0.2' });
+    beforeAll(async () => {
+      gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
+    });
+    afterAll(async () => {
+      await secondBuyer.close();
+      await gateway.close();
+    });
+    const READ = '{ checkoutConfig { environment } }';
+
+    it('gives each address its own bucket of a client key, whatever X-Forwarded-For claims', async () => {
+      expect((await post(gateway, READ, {}, CLIENT_KEY, { forwardedFor: '198.51.100.1' })).status).toBe(200);
+      expect((await post(gateway, READ, {}, CLIENT_KEY, { forwardedFor: '198.51.100.2' })).status).toBe(200);
+      expectRateLimited(await post(gateway, READ, {}, CLIENT_KEY, { forwardedFor: '198.51.100.3' }), /at most 2 top-level fields a minute/);
+      expect((await post(gateway, READ, {}, CLIENT_KEY, { dispatcher: secondBuyer })).status).toBe(200);
+    });
+
+    it('counts a server key per key, from any address', async () => {
+      expect((await post(gateway, READ, {}, SERVER_KEY)).status).toBe(200);
+      expect((await post(gateway, READ, {}, SERVER_KEY, { dispatcher: secondBuyer })).status).toBe(200);
+      expectRateLimited(await post(gateway, READ, {}, SERVER_KEY, { dispatcher: secondBuyer }), /at most 2 top-level fields a minute/);
     });
   });
 });

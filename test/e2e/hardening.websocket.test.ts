@@ -275,7 +275,7 @@ describe('hardening: WebSocket', () => {
   describe('subscriptions only', () => {
     it('refuses a mutation over the WebSocket: nothing runs, nothing is written, Khalti is not called', async () => {
       const socket = track(await connect(gateway, ADMIN_KEY));
-      const payments = gateway.app.services.queries.page({ first: 1 }).totalCount;
+      const payments = (await gateway.app.services.queries.page({ first: 1 })).totalCount;
       const initiates = await upstreamRequests(gateway, 'initiate');
       const watch = watchResolvers(gateway);
       try {
@@ -289,7 +289,7 @@ describe('hardening: WebSocket', () => {
       } finally {
         watch.restore();
       }
-      expect(gateway.app.services.queries.page({ first: 1 }).totalCount).toBe(payments);
+      expect((await gateway.app.services.queries.page({ first: 1 })).totalCount).toBe(payments);
       expect(await upstreamRequests(gateway, 'initiate')).toBe(initiates);
     });
 

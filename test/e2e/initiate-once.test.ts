@@ -30,11 +30,13 @@ describe('initiatePayment exactly once per order', () => {
 
   it('answers DUPLICATE_PURCHASE_ORDER to a different request for an order that is in flight', async () => {
     const input = orderInput();
+    const before = await upstreamRequests(gateway, 'initiate');
     await gateway.control('POST', '/faults', { route: 'initiate', kind: 'latency', ms: 300 });
-    const [first, second] = await Promise.all([
-      gateway.gql(INITIATE, { input }),
-      new Promise((wait) => setTimeout(wait, 50)).then(() => gateway.gql(INITIATE, { input: { ...input, purchaseOrderName: 'Something else' } })),
-    ]);
+    const firstSent = gateway.gql(INITIATE, { input });
+    // The second once the first has reached Khalti (which holds it 300 ms): polled, with a deadline.
+    for (let i = 0; i < 200 && (await upstreamRequests(gateway, 'initiate')) === before; i++) await new Promise((wait) => setImmediate(wait));
+    expect(await upstreamRequests(gateway, 'initiate')).toBe(before + 1);
+    const [first, second] = await Promise.all([firstSent, gateway.gql(INITIATE, { input: { ...input, purchaseOrderName: 'Something else' } })]);
     expect(first.data.initiatePayment.payment).not.toBeNull();
     expect(second.data.initiatePayment.userErrors).toEqual([expect.objectContaining({ code: 'DUPLICATE_PURCHASE_ORDER' })]);
   });
@@ -53,8 +55,8 @@ describe('initiatePayment exactly once per order', () => {
     const pidx = retried.data.initiatePayment.payment.pidx;
     expect(pidx).not.toBe(orphans[0]!.pidx);
     // The orphan's payment_url reached nobody; the gateway knows only the payment it handed out.
-    expect(gateway.app.services.state.get(orphans[0]!.pidx)).toBeUndefined();
-    const page = gateway.app.services.queries.page({ first: 100 });
+    expect((await gateway.app.services.state.get(orphans[0]!.pidx))).toBeUndefined();
+    const page = await gateway.app.services.queries.page({ first: 100 });
     expect(page.rows.filter((row) => row.purchaseOrderId === input.purchaseOrderId).map((row) => row.pidx)).toEqual([pidx]);
     const again = await gateway.gql(INITIATE, { input });
     expect(again.data.initiatePayment.payment.pidx).toBe(pidx);

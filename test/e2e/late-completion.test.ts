@@ -31,13 +31,13 @@ describe('late completions and what an outage may not do', () => {
   });
 
   /** Moves the gateway's clock past the payment's expires_at (Khalti's clock stays where it is). */
-  const pastExpiryOf = (pidx: string) => {
-    offsetMs = gateway.app.services.state.get(pidx)!.expiresAt.getTime() - Date.now() + 10_000;
+  const pastExpiryOf = async (pidx: string) => {
+    offsetMs = (await gateway.app.services.state.get(pidx))!.expiresAt.getTime() - Date.now() + 10_000;
   };
 
   it('records nothing when the lookup of the post-expiry pass fails, and EXPIRED only once a lookup says Initiated', async () => {
     const { pidx } = await initiated(gateway);
-    pastExpiryOf(pidx);
+    await pastExpiryOf(pidx);
     await gateway.control('POST', '/faults', { route: 'lookup', kind: 'status', status: 503, count: 10 });
     await gateway.app.reconciler.runOnce();
     expect((await gateway.gql(READ, { pidx })).data.payment).toMatchObject({ status: 'INITIATED', totalAmount: null, fee: null, paid: false });
@@ -45,14 +45,14 @@ describe('late completions and what an outage may not do', () => {
     await gateway.control('DELETE', '/faults');
     offsetMs += 60_000;
     await gateway.app.reconciler.runOnce();
-    expect(gateway.app.services.state.get(pidx)).toMatchObject({ status: 'EXPIRED', expiryInferred: true, totalAmount: 1300 });
+    expect((await gateway.app.services.state.get(pidx))).toMatchObject({ status: 'EXPIRED', expiryInferred: true, totalAmount: 1300 });
   });
 
   it("takes Khalti's late Completed over the gateway's EXPIRED when the buyer comes back: event, lateCompletion, refundable", async () => {
     const { pidx } = await initiated(gateway);
-    pastExpiryOf(pidx);
+    await pastExpiryOf(pidx);
     await gateway.app.reconciler.runOnce();
-    expect(gateway.app.services.state.get(pidx)?.status).toBe('EXPIRED');
+    expect((await gateway.app.services.state.get(pidx))?.status).toBe('EXPIRED');
 
     const events = subscribe(gateway.app.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     await connected(events.client);
@@ -72,7 +72,7 @@ describe('late completions and what an outage may not do', () => {
 
   it("finds a late completion on the reconciler's slow tail, without the buyer", async () => {
     const { pidx } = await initiated(gateway);
-    pastExpiryOf(pidx);
+    await pastExpiryOf(pidx);
     await gateway.app.reconciler.runOnce();
     await gateway.control('POST', `/payments/${pidx}/complete`, {});
     // An hour after expires_at the gateway looks once more.

@@ -134,7 +134,7 @@ describe('GET /metrics', () => {
     expect(passed.value('gateway_reconciler_last_pass_timestamp_seconds')).toBe(clock / 1000);
     // Khalti never received that refund: a lookup cannot prove it failed, so it stays UNKNOWN (and alerting).
     expect(passed.value('gateway_refunds_unknown')).toBe(before.value('gateway_refunds_unknown') + 1);
-    expect(gateway.app.services.state.get(pidx)?.status).toBe('INITIATED');
+    expect((await gateway.app.services.state.get(pidx))?.status).toBe('INITIATED');
   });
 
   it('counts an amount mismatch once', async () => {
@@ -153,9 +153,9 @@ describe('GET /metrics', () => {
     const before = await scrape(gateway.app.url);
     const { pidx } = await initiated(gateway);
     // The gateway's clock passes expires_at (Khalti's does not): the reconciler's lookup infers EXPIRED.
-    clock = gateway.app.services.state.get(pidx)!.expiresAt.getTime() + 10_000;
+    clock = (await gateway.app.services.state.get(pidx))!.expiresAt.getTime() + 10_000;
     await gateway.app.reconciler.runOnce();
-    expect(gateway.app.services.state.get(pidx)).toMatchObject({ status: 'EXPIRED', expiryInferred: true });
+    expect((await gateway.app.services.state.get(pidx))).toMatchObject({ status: 'EXPIRED', expiryInferred: true });
     await gateway.control('POST', `/payments/${pidx}/complete`, {});
     expect((await gateway.gql(VERIFY, { pidx })).data.verifyPayment.status).toBe('COMPLETED');
     const after = await scrape(gateway.app.url);

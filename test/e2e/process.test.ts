@@ -8,10 +8,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { openDatabase } from '../../src/db/connection';
+import { openSqliteDatabase } from '../../src/db/sqlite/sqlite-database';
 import { EMULATOR_KEY, startEmulator } from '../support/emulator';
 import { startGatedKhalti } from '../support/gated-khalti';
 import { spawnGateway as start, startGatewayProcess } from '../support/processes';
+import { describeOnSqlite } from '../support/engine';
 
 const ADMIN = 'process-admin-key-0123456789abcdef';
 const CLIENT = 'process-client-key-0123456789abcdef';
@@ -49,7 +50,13 @@ describe('the gateway process', () => {
         body: JSON.stringify({ route: 'banks', kind: 'latency', ms: 700 }),
       });
       const inFlight = gql('{ banks(type: EBANKING) { idx } }', clientKey!);
-      await new Promise((wait) => setTimeout(wait, 200));
+      // SIGTERM once the request has reached Khalti (which holds it 700 ms): polled, with a deadline.
+      const banksAtKhalti = async () => {
+        const log = (await (await request(`${url}/sandbox/__control/requests`)).body.json()) as { route: string; status?: number }[];
+        return log.filter((entry) => entry.route === 'banks');
+      };
+      for (let i = 0; i < 200 && (await banksAtKhalti()).length === 0; i++) await new Promise((wait) => setTimeout(wait, 10));
+      expect((await banksAtKhalti()).map((entry) => entry.status)).toEqual([undefined]);
       gateway.child.kill('SIGTERM');
       const answer = await inFlight;
       expect(answer.data.banks.length).toBeGreaterThan(0);
@@ -91,7 +98,7 @@ describe('the gateway process', () => {
     }
   });
 
-  describe('a DATABASE_URL that cannot be the store stops start-up with one line naming it', () => {
+  describeOnSqlite('a DATABASE_URL that cannot be the store stops start-up with one line naming it', () => {
     const cases: [string, () => string, RegExp][] = [
       ['a folder that does not exist', () => `file:${join(dir, 'no-such-folder', 'gw.sqlite')}`, /^DATABASE_URL: the folder \S+no-such-folder does not exist/],
       [
@@ -128,7 +135,26 @@ describe('the gateway process', () => {
     });
   });
 
-  describe('a database file this user may not write or read stops start-up naming DATABASE_URL', () => {
+  describe('a PostgreSQL DATABASE_URL that cannot be used stops start-up with one line naming it, without its password', () => {
+    it.each([
+      ['nothing listening there', 'postgres://root:pw-0123456789@127.0.0.1:1/khalti', /^DATABASE_URL: /],
+      ['a database that does not exist', 'postgres://root:pw-0123456789@127.0.0.1:5432/khalti_no_such_database', /^DATABASE_URL: .*does not exist/],
+      ['a URL that does not parse', 'postgres://root:pw-0123456789@', /^DATABASE_URL: is not a valid postgres:/],
+    ])('%s', async (_what, url, message) => {
+      const gateway = start({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url });
+      try {
+        expect(await gateway.exited).toBe(2);
+        const lines = gateway.output().trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]!.slice('Configuration error: '.length)).toMatch(message);
+        expect(gateway.output()).not.toContain('pw-0123456789');
+      } finally {
+        gateway.child.kill('SIGKILL');
+      }
+    });
+  });
+
+  describeOnSqlite('a database file this user may not write or read stops start-up naming DATABASE_URL', () => {
     // Root may write a chmod 444 file and read a chmod 000 one: as root, run the gateway as nobody.
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
     // Nobody must be able to read the checkout to run it (a clone in a private folder, such as a
@@ -152,7 +178,7 @@ describe('the gateway process', () => {
       mkdirSync(sub, { mode: 0o777 });
       chmodSync(sub, 0o777);
       const file = join(sub, 'gw.sqlite');
-      openDatabase(`file:${file}`).close();
+      openSqliteDatabase(`file:${file}`).closeNow();
       chmodSync(file, mode);
       chmodSync(sub, folderMode);
       return `file:${file}`;

@@ -9,6 +9,7 @@ import { startGateway, type TestGateway } from '../support/gateway';
 import { EMULATOR_KEY, startEmulator, type RunningEmulator } from '../support/emulator';
 import { startGatedKhalti, type GatedKhalti } from '../support/gated-khalti';
 import { LOCKED_ANSWER_REUSE_MS } from '../../src/http/health.routes';
+import { itOnSqlite } from '../support/engine';
 
 async function get(gateway: TestGateway, path: string): Promise<{ status: number; body: any; connection?: string }> {
   const response = await request(`${gateway.app.url}${path}`);
@@ -40,7 +41,7 @@ describe('readiness', () => {
       expect(await get(gateway, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
     });
 
-    it('answers 503 naming the lock while another connection holds it, and ready once it is let go', async () => {
+    itOnSqlite('answers 503 naming the lock while another connection holds it, and ready once it is let go', async () => {
       const other = new Database(gateway.databaseFile);
       other.exec('BEGIN IMMEDIATE');
       try {

@@ -1,18 +1,21 @@
 /**
  * SQLite under pressure: another writer holding the lock past busy_timeout, and a full disk.
- * The caller gets a clear error, nothing of the request is half-written, and no money moves.
+ * The caller gets a clear error, nothing of the request is half-written, and no money moves; and
+ * while a write waits for the lock, the rest of the process keeps answering.
  */
 import Database from 'better-sqlite3';
 import { ADMIN_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
-import { INITIATE, REFUND, orderInput } from '../support/operations';
+import { INITIATE, PAYMENT, REFUND, orderInput } from '../support/operations';
 import { completed } from '../support/payments';
+import { sqliteOf } from '../support/database';
+import { request } from 'undici';
+import { describeOnSqlite } from '../support/engine';
 
-describe('SQLite under pressure', () => {
+describeOnSqlite('SQLite under pressure', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway();
     // Fail fast instead of the production 5 s wait, so the test is quick.
-    gateway.app.database.sqlite.pragma('busy_timeout = 200');
+    gateway = await startGateway({ DATABASE_BUSY_TIMEOUT_MS: '200' });
   });
   afterAll(() => gateway.close());
 
@@ -37,11 +40,47 @@ describe('SQLite under pressure', () => {
     }
   };
 
+  it('keeps answering /healthz and reads while a write waits for another process\'s lock, then completes the write', async () => {
+    const patient = await startGateway({ DATABASE_BUSY_TIMEOUT_MS: '10000' });
+    try {
+      const { pidx } = await completed(patient);
+      const other = new Database(patient.databaseFile);
+      other.prepare('BEGIN IMMEDIATE').run();
+      let released = false;
+      let initiateDone = false;
+      const initiating = patient.gql(INITIATE, { input: orderInput() }).then((result) => {
+        initiateDone = true;
+        return result;
+      });
+      try {
+        // Answered while the initiate is still waiting for the lock (a busy handler would hold the
+        // whole process until the lock went away or busy_timeout ran out).
+        for (let i = 0; i < 5; i++) {
+          const health = await request(`${patient.app.url}/healthz`);
+          expect(health.statusCode).toBe(200);
+          await health.body.dump();
+          const read = await patient.gql(PAYMENT, { pidx });
+          expect(read.data.payment).toMatchObject({ pidx, status: 'COMPLETED' });
+        }
+        expect(initiateDone).toBe(false);
+      } finally {
+        other.prepare('ROLLBACK').run();
+        other.close();
+        released = true;
+      }
+      const result = await initiating;
+      expect(released).toBe(true);
+      expect(result.data.initiatePayment.payment.status).toBe('INITIATED');
+    } finally {
+      await patient.close();
+    }
+  });
+
   it('refuses an initiate while another writer holds the database, before calling Khalti', async () => {
     const before = counts();
     const initiates = await upstreamRequests(gateway, 'initiate');
     const result = await withWriteLockHeld(() => gateway.gql(INITIATE, { input: orderInput() }));
-    expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(result.errors?.[0]?.extensions?.code).toBe('STORAGE_UNAVAILABLE');
     expect(result.errors?.[0]?.message).toMatch(/database is busy; nothing was written/);
     expect(await upstreamRequests(gateway, 'initiate')).toBe(initiates);
     expect(counts()).toEqual(before);
@@ -60,7 +99,7 @@ describe('SQLite under pressure', () => {
   });
 
   it('says the disk is full and writes a payment and its audit row together or not at all', async () => {
-    const sqlite = gateway.app.database.sqlite;
+    const sqlite = sqliteOf(gateway.app.database);
     const pages = sqlite.pragma('page_count', { simple: true }) as number;
     sqlite.pragma(`max_page_count = ${pages}`);
     try {
@@ -87,7 +126,7 @@ describe('SQLite under pressure', () => {
           }
         }
       }
-      expect(failure?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(failure?.extensions?.code).toBe('STORAGE_UNAVAILABLE');
       expect(failure?.message).toMatch(/out of space; nothing was written/);
     } finally {
       sqlite.pragma('max_page_count = 1073741823');

@@ -127,7 +127,7 @@ describe('TRUSTED_DOCUMENTS set to the generated manifest', () => {
       expect(event.error).toBeUndefined();
       expect(event.next.data.paymentStatusChanged.status).toBe('COMPLETED');
     } finally {
-      await Promise.all(clients.map((client) => client.dispose()));
+      for (const client of clients) await client.dispose();
     }
   });
 });

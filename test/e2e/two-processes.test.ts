@@ -1,11 +1,8 @@
 /**
- * Two gateway processes on one SQLite file, against one Khalti: an order is still initiated once,
+ * Two gateway processes on one database (a SQLite file, or PostgreSQL), against one Khalti: an order is still initiated once,
  * a status change is still one audit row, concurrent refunds still make one upstream call.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { createTestStore, type TestStore } from '../support/engine';
 import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
 import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY } from '../support/gateway';
 import { INITIATE, REFUND, STATUS_CHANGED, VERIFY, orderInput } from '../support/operations';
@@ -13,19 +10,17 @@ import { connected, subscribe } from '../support/subscriptions';
 import { startGatewayProcess, type GatewayProcess } from '../support/processes';
 
 describe('two gateway processes on one database', () => {
-  let dir: string;
+  let store: TestStore;
   let khalti: RunningEmulator;
   let a: GatewayProcess;
   let b: GatewayProcess;
-  let databaseFile: string;
   let env: Record<string, string>;
   const extra: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-two-'));
-    databaseFile = join(dir, 'shared.sqlite');
+    store = await createTestStore();
     khalti = await startEmulator();
-    env = { ...gatewayEnvFor(khalti, databaseFile, { admin: ADMIN_KEY, client: CLIENT_KEY, server: SERVER_KEY }), RECONCILE_INTERVAL_MS: '600000' };
+    env = { ...gatewayEnvFor(khalti, store.url, { admin: ADMIN_KEY, client: CLIENT_KEY, server: SERVER_KEY }), RECONCILE_INTERVAL_MS: '600000' };
     // Started one after the other: both apply the same migrations to the same file.
     a = await startGatewayProcess(env);
     b = await startGatewayProcess(env);
@@ -34,20 +29,13 @@ describe('two gateway processes on one database', () => {
   afterAll(async () => {
     for (const gateway of [a, b, ...extra]) gateway?.child.kill('SIGKILL');
     await khalti?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await store?.drop();
   });
 
-  const statusChanges = (pidx: string): string[] => {
-    const db = new Database(databaseFile, { readonly: true });
-    try {
-      return db
-        .prepare("SELECT detail FROM audit_log WHERE pidx = ? AND kind = 'status_change' ORDER BY id")
-        .all(pidx)
-        .map((row: any) => JSON.parse(row.detail).to);
-    } finally {
-      db.close();
-    }
-  };
+  const statusChanges = async (pidx: string): Promise<string[]> =>
+    (await store.query<{ detail: string }>("SELECT detail FROM audit_log WHERE pidx = ? AND kind = 'status_change' ORDER BY id", pidx)).map(
+      (row) => JSON.parse(row.detail).to,
+    );
 
   it('initiates an order once when both processes receive it at the same moment', async () => {
     const input = orderInput();
@@ -72,23 +60,48 @@ describe('two gateway processes on one database', () => {
       b.gql(VERIFY, { pidx }, CLIENT_KEY),
       a.gql(VERIFY, { pidx }, CLIENT_KEY),
     ]);
-    expect(statusChanges(pidx)).toEqual(['INITIATED', 'COMPLETED']);
+    expect(await statusChanges(pidx)).toEqual(['INITIATED', 'COMPLETED']);
   });
 
+  /** Waits until the subscription has an event moving the payment to `status` (events before it are kept for the assertions). */
+  const untilStatus = async (collected: { waitFor(n: number): Promise<any[]> }, status: string): Promise<void> => {
+    for (let n = 1; ; n += 1) if ((await collected.waitFor(n))[n - 1].paymentStatusChanged.status === status) return;
+  };
+
   it('tells a subscriber on one process, once, of a change the other process recorded', async () => {
+    // A sentinel payment, initiated before the one under test.
+    const sentinel = (await a.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
     const pidx = (await a.gql(INITIATE, { input: orderInput() }, SERVER_KEY)).data.initiatePayment.payment.pidx;
-    // B learns of A's changes within a feed interval (250 ms); subscribe once the INITIATED row is behind it.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // B must have read the INITIATED row before its subscriber for pidx exists (or that row would be
+    // an event to it). B reads A's changes in commit order: once B tells of a change A committed
+    // after that row (the sentinel's completion), the row is behind it.
+    const sentinelOnB = subscribe(b.url, CLIENT_KEY, STATUS_CHANGED, { pidx: sentinel });
+    await connected(sentinelOnB.client);
+    await khalti.control('POST', `/payments/${sentinel}/complete`, {});
+    await a.gql(VERIFY, { pidx: sentinel }, CLIENT_KEY);
+    await untilStatus(sentinelOnB, 'COMPLETED');
+    await sentinelOnB.dispose();
+
     const onB = subscribe(b.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     const onA = subscribe(a.url, CLIENT_KEY, STATUS_CHANGED, { pidx });
     await Promise.all([connected(onB.client), connected(onA.client)]);
     await khalti.control('POST', `/payments/${pidx}/complete`, {});
     await Promise.all([a.gql(VERIFY, { pidx }, CLIENT_KEY), b.gql(VERIFY, { pidx }, CLIENT_KEY), a.get(`/khalti/return?pidx=${pidx}`)]);
     await Promise.all([onB.waitFor(1), onA.waitFor(1)]);
-    // Longer than a feed interval: any duplicate would have arrived.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Later changes, each made by one process only: the partial refund on A, the rest on B. Each
+    // process hears the other's change through its feed, which reads the log in commit order, so a
+    // duplicate of the completion (from either path) would reach a subscriber before the change the
+    // other process made.
+    expect((await a.gql(REFUND, { input: { pidx, amount: 300 } }, ADMIN_KEY)).data.refund.refund.state).toBe('SUCCEEDED');
+    await Promise.all([untilStatus(onA, 'PARTIALLY_REFUNDED'), untilStatus(onB, 'PARTIALLY_REFUNDED')]);
+    expect((await b.gql(REFUND, { input: { pidx, amount: 1000 } }, ADMIN_KEY)).data.refund.refund.state).toBe('SUCCEEDED');
+    await Promise.all([untilStatus(onA, 'REFUNDED'), untilStatus(onB, 'REFUNDED')]);
     for (const events of [onA, onB]) {
-      expect(events.events.map((event: any) => [event.paymentStatusChanged.previousStatus, event.paymentStatusChanged.status])).toEqual([['INITIATED', 'COMPLETED']]);
+      expect(events.events.map((event: any) => [event.paymentStatusChanged.previousStatus, event.paymentStatusChanged.status])).toEqual([
+        ['INITIATED', 'COMPLETED'],
+        ['COMPLETED', 'PARTIALLY_REFUNDED'],
+        ['PARTIALLY_REFUNDED', 'REFUNDED'],
+      ]);
       await events.dispose();
     }
   });
@@ -117,12 +130,7 @@ describe('two gateway processes on one database', () => {
     const answer = await sending;
     expect(answer.data.refund.refund).toMatchObject({ state: 'SUCCEEDED', amount: 700 });
     expect(c.output()).not.toMatch(/now UNKNOWN/);
-    const db = new Database(databaseFile, { readonly: true });
-    try {
-      const rows = db.prepare("SELECT operation FROM audit_log WHERE pidx = ? AND kind = 'refund' ORDER BY id").all(pidx).map((row: any) => row.operation);
-      expect(rows).toEqual(['refund_requested', 'refund_succeeded']);
-    } finally {
-      db.close();
-    }
+    const rows = (await store.query<{ operation: string }>("SELECT operation FROM audit_log WHERE pidx = ? AND kind = 'refund' ORDER BY id", pidx)).map((row) => row.operation);
+    expect(rows).toEqual(['refund_requested', 'refund_succeeded']);
   }, 30000);
 });

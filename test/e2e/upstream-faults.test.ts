@@ -48,7 +48,7 @@ describe('Khalti failing', () => {
     await gateway.control('POST', '/faults', { route: 'lookup', kind: 'status', status: 503, count: 10 });
     const failed = await gateway.gql(VERIFY, { pidx });
     expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(gateway.app.services.state.get(pidx)?.status).toBe('INITIATED');
+    expect((await gateway.app.services.state.get(pidx))?.status).toBe('INITIATED');
     // A read while Khalti is down returns what is stored rather than failing.
     const read = await gateway.gql(PAYMENT, { pidx });
     expect(read.data.payment).toMatchObject({ status: 'INITIATED', paid: false });

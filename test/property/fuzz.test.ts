@@ -163,7 +163,7 @@ describe('fuzzing the gateway', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(wildInput, nearlyValidInput), async (input) => {
         const body = JSON.stringify({ query: INITIATE, variables: { input } });
-        const rows = rowCounts(gateway);
+        const rows = await rowCounts(gateway);
         const calls = await upstreamCounts(gateway);
         const result = await gateway.gql(INITIATE, { input }, CLIENT_KEY).catch((error) => {
           throw new Error(`no JSON answer for ${JSON.stringify(input)}: ${error}`);
@@ -171,13 +171,13 @@ describe('fuzzing the gateway', () => {
         expectNoServerError(result, input);
         if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
           expect(result.status).toBe(413);
-          expect(rowCounts(gateway)).toEqual(rows);
+          expect((await rowCounts(gateway))).toEqual(rows);
           return;
         }
         expect(result.errors).toBeUndefined();
         const payload = result.data.initiatePayment;
         const expected = validateInitiate(asDomainInput(input));
-        const after = rowCounts(gateway);
+        const after = await rowCounts(gateway);
         const callsAfter = await upstreamCounts(gateway);
         stats.count(`initiate: ${payload.payment ? 'payment' : expected.length ? 'userErrors (gateway)' : 'userErrors (khalti/duplicate)'}`);
         for (const code of new Set(payload.userErrors.map((error: UserError) => error.code))) stats.count(`initiate code ${code}`);
@@ -225,13 +225,13 @@ describe('fuzzing the gateway', () => {
         const payload = first.data.initiatePayment;
         stats.count(`initiate twice: ${payload.userErrors.length ? 'refused' : 'paid twice'}`);
         if (payload.userErrors.length > 0) return; // too long, or refused by Khalti: covered above
-        const rows = rowCounts(gateway);
+        const rows = await rowCounts(gateway);
         const calls = await upstreamCounts(gateway);
         const again = await gateway.gql(INITIATE, { input }, CLIENT_KEY);
         expectNoServerError(again, input);
         expect(again.data.initiatePayment.userErrors).toEqual([]);
         expect(again.data.initiatePayment.payment.pidx).toBe(payload.payment.pidx);
-        expect(rowCounts(gateway).payments).toBe(rows.payments);
+        expect((await rowCounts(gateway)).payments).toBe(rows.payments);
         expect((await upstreamCounts(gateway)).initiate).toBe(calls.initiate);
       }),
       fcParams(60),
@@ -245,7 +245,11 @@ describe('fuzzing the gateway', () => {
     const slots = [await makeWallet(), await makeBank(), (await initiated(gateway)).pidx];
     const everyPidx = new Set(slots);
     const services = gateway.app.services;
-    const refundRows = () => [...everyPidx].reduce((n, pidx) => n + services.refunds.forPayment(pidx).length, 0);
+    const refundRows = async () => {
+      let n = 0;
+      for (const pidx of everyPidx) n += (await services.refunds.forPayment(pidx)).length;
+      return n;
+    };
 
     type PidxChoice = { slot: number; padded: boolean } | { text: string };
     const input = fc.record(
@@ -275,20 +279,20 @@ describe('fuzzing the gateway', () => {
     await fc.assert(
       fc.asyncProperty(input, async (generated) => {
         for (const [slot, make] of [[0, makeWallet], [1, makeBank]] as const) {
-          const row = services.state.get(slots[slot]!)!;
+          const row = (await services.state.get(slots[slot]!))!;
           if (row.refundedAmount >= row.amount) everyPidx.add((slots[slot] = await make()));
         }
         const choice = generated.pidx;
         const pidx = 'text' in choice ? choice.text : choice.padded ? ` ${slots[choice.slot]}\n` : slots[choice.slot]!;
         const refundInput = { ...generated, pidx };
-        const rows = rowCounts(gateway);
+        const rows = await rowCounts(gateway);
         const calls = await upstreamCounts(gateway);
-        const refundsBefore = refundRows();
+        const refundsBefore = (await refundRows());
         const result = await gateway.gql(REFUND, { input: refundInput }, ADMIN_KEY);
         expectNoServerError(result, refundInput);
         expect(result.errors).toBeUndefined();
         const payload = result.data.refund;
-        const after = rowCounts(gateway);
+        const after = await rowCounts(gateway);
         const callsAfter = await upstreamCounts(gateway);
 
         // What the gateway must notice on its own (DESIGN section 3).
@@ -313,13 +317,13 @@ describe('fuzzing the gateway', () => {
         } else {
           expect(mustReport).toEqual([]);
           expect(payload.refund).not.toBeNull();
-          const isNew = refundRows() === refundsBefore + 1;
+          const isNew = (await refundRows()) === refundsBefore + 1;
           // A new refund called Khalti once; a replayed idempotencyKey called nobody, and replays
           // only a refund asked for with the very same fields.
           expect(callsAfter.refund - calls.refund).toBe(isNew ? 1 : 0);
           if (!isNew) {
-            expect(refundRows()).toBe(refundsBefore);
-            const replayed = [...everyPidx].flatMap((one) => services.refunds.forPayment(one)).find((refund) => refund.id === payload.refund.id)!;
+            expect((await refundRows())).toBe(refundsBefore);
+            const replayed = (await Promise.all([...everyPidx].map((one) => services.refunds.forPayment(one)))).flat().find((refund) => refund.id === payload.refund.id)!;
             expect(replayed.idempotencyKey).toBe(refundInput.idempotencyKey);
             expect(replayed.pidx).toBe(refundInput.pidx);
             expect(replayed.full ? null : replayed.amount).toBe(refundInput.amount ?? null);
@@ -327,9 +331,9 @@ describe('fuzzing the gateway', () => {
           }
         }
         for (const pidx of everyPidx) {
-          const row = services.state.get(pidx)!;
+          const row = (await services.state.get(pidx))!;
           expect(row.refundedAmount).toBeLessThanOrEqual(row.amount);
-          const succeeded = services.refunds.forPayment(pidx).filter((refund) => refund.state === 'SUCCEEDED');
+          const succeeded = (await services.refunds.forPayment(pidx)).filter((refund) => refund.state === 'SUCCEEDED');
           expect(succeeded.reduce((sum, refund) => sum + refund.amount, 0)).toBe(row.refundedAmount);
         }
       }),
@@ -406,8 +410,8 @@ describe('fuzzing the gateway', () => {
     const toQuery = (list: [string, string][]) => list.map(([k, v]) => (v === '' && k.length % 2 === 0 ? k : `${k}=${v}`)).join('&');
 
     /** A refused return writes nothing but, within the per-minute cap, one security audit row. */
-    const expectAtMostASecurityRow = (before: ReturnType<typeof rowCounts>) => {
-      const after = rowCounts(gateway);
+    const expectAtMostASecurityRow = async (before: Awaited<ReturnType<typeof rowCounts>>) => {
+      const after = await rowCounts(gateway);
       expect({ ...after, audit_log: before.audit_log }).toEqual(before);
       expect(after.audit_log - before.audit_log).toBeLessThanOrEqual(1);
     };
@@ -432,7 +436,7 @@ describe('fuzzing the gateway', () => {
           if (withKnown) query += `&${withKnown[0](withKnown[1] ? paid.pidx : unpaid.pidx)}`;
           const names = new URLSearchParams(query).getAll('pidx').map((name) => name.trim());
           const ours = new Map([[unpaid.pidx, unpaid], [paid.pidx, paid]]);
-          const rows = rowCounts(gateway);
+          const rows = await rowCounts(gateway);
           const calls = await upstreamCounts(gateway);
           const response = await rawGet(gateway, `/khalti/return?${query}`);
           expectNoServerError(response, query);
@@ -440,14 +444,14 @@ describe('fuzzing the gateway', () => {
           if (names.every((name) => !ours.has(name))) {
             expect(response.status).toBe(404);
             expect(response.text).toContain('Payment not found');
-            expectAtMostASecurityRow(rows);
+            await expectAtMostASecurityRow(rows);
             expect((await upstreamCounts(gateway)).lookup).toBe(calls.lookup);
           } else if (names.length === 1) {
             expect(response.status).toBe(302);
           } else {
             // Ambiguous (pidx repeated): refused as unknown, or sent to one of the named payments.
             if (response.status === 404) {
-              expectAtMostASecurityRow(rows);
+              await expectAtMostASecurityRow(rows);
             } else {
               expect(response.status).toBe(302);
               const location = new URL(String(response.headers.location));
@@ -512,7 +516,7 @@ describe('fuzzing the gateway', () => {
           const headers: Record<string, string> = { authorization: `Bearer ${CLIENT_KEY}` };
           if (type) headers['content-type'] = type;
           if (preflight) headers['apollo-require-preflight'] = 'true';
-          const rows = rowCounts(gateway);
+          const rows = await rowCounts(gateway);
           const response = await rawGraphql(gateway, payload, headers);
           const context = { body: typeof payload === 'string' ? payload.slice(0, 300) : Buffer.from(payload).toString('base64'), type, preflight };
           expectNoServerError(response, context);
@@ -522,7 +526,7 @@ describe('fuzzing the gateway', () => {
           if (response.json === undefined || !Array.isArray(response.json.errors) || response.json.errors.length === 0) {
             throw new Error(`not a JSON error (${response.status} ${response.headers['content-type']}): ${response.text.slice(0, 300)} for ${JSON.stringify(context)}`);
           }
-          expect(rowCounts(gateway)).toEqual(rows);
+          expect((await rowCounts(gateway))).toEqual(rows);
         }),
         fcParams(250),
       );

@@ -376,13 +376,13 @@ describe('GraphQL Int range, end to end', () => {
           ];
         }
         if (field === 'ttl') input.ttl = big;
-        const rows = rowCounts(gateway);
+        const rows = await rowCounts(gateway);
         const initiates = await upstreamCounts().then((counts) => counts.initiate);
         const result = await gateway.gql(INITIATE, { input }, CLIENT_KEY);
         expect(result.status).toBe(400);
         expect(result.data?.initiatePayment ?? null).toBeNull();
         expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-        expect(rowCounts(gateway)).toEqual(rows);
+        expect((await rowCounts(gateway))).toEqual(rows);
         expect(await upstreamCounts().then((counts) => counts.initiate)).toBe(initiates);
       }),
       fcParams(40),
@@ -393,12 +393,12 @@ describe('GraphQL Int range, end to end', () => {
     const { pidx } = await completed(gateway, { amount: 5000, amountBreakdown: null });
     await fc.assert(
       fc.asyncProperty(outOfInt, async (big) => {
-        const rows = rowCounts(gateway);
+        const rows = await rowCounts(gateway);
         const refunds = await upstreamCounts().then((counts) => counts.refund);
         const result = await gateway.gql(REFUND, { input: { pidx, amount: big } }, ADMIN_KEY);
         expect(result.status).toBe(400);
         expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-        expect(rowCounts(gateway)).toEqual(rows);
+        expect((await rowCounts(gateway))).toEqual(rows);
         expect(await upstreamCounts().then((counts) => counts.refund)).toBe(refunds);
       }),
       fcParams(20),

@@ -269,7 +269,7 @@ class Lookup extends PaymentCommand {
   async act(model: Model, { gateway }: Real) {
     const payment = pick(model, this.i);
     const faults = (await pendingFaults(gateway)).some((fault) => fault.route === 'lookup');
-    const before = gateway.app.services.state.get(payment.pidx)!;
+    const before = (await gateway.app.services.state.get(payment.pidx))!;
     const result = await gateway.gql(this.how === 'verify' ? VERIFY_DOC : READ_DOC, { pidx: payment.pidx }, CLIENT_KEY);
     const khalti = await khaltiView(gateway, payment.pidx);
     const refreshes = this.how === 'verify' || needsLookup({ status: before.status as PaymentStatus, expiryInferred: before.expiryInferred });
@@ -281,7 +281,7 @@ class Lookup extends PaymentCommand {
     }
     const seen = this.how === 'verify' ? result.data.verifyPayment : result.data.payment;
     // The gateway's own inference (EXPIRED while Khalti still says Initiated) is the one status Khalti did not report.
-    const inferred = gateway.app.services.state.get(payment.pidx)!.expiryInferred && seen.status === 'EXPIRED' && khalti.status === 'Initiated';
+    const inferred = (await gateway.app.services.state.get(payment.pidx))!.expiryInferred && seen.status === 'EXPIRED' && khalti.status === 'Initiated';
     if (refreshes && !faults && !inferred) expect(seen.status).toBe(toGatewayStatus(khalti.status));
   }
   toString = () => `Lookup(${this.i}, ${this.how})`;
@@ -302,7 +302,7 @@ class BuyerReturns extends PaymentCommand {
     const stored = new URL(payment.returnUrl);
     expect(`${location.origin}${location.pathname}`).toBe(`${stored.origin}${stored.pathname}`);
     expect(location.searchParams.get('from')).toBe('model');
-    const now = gateway.app.services.state.get(payment.pidx)!;
+    const now = (await gateway.app.services.state.get(payment.pidx))!;
     expect(location.searchParams.get('pidx')).toBe(payment.pidx);
     expect(location.searchParams.get('status')).toBe(now.status);
     expect(location.searchParams.get('paid')).toBe(String(now.status === 'COMPLETED' && now.totalAmount === now.amount && now.refundedAmount === 0 && !now.refunded));
@@ -328,10 +328,10 @@ const amountFor = (spec: AmountSpec, remaining: number): number | null => {
 };
 
 /** What the gateway must say before calling Khalti, from its own records (read without side effects). */
-function expectedRefusal(gateway: TestGateway, pidx: string, amount: number | null, mobile: string | null): string | null {
-  const row = gateway.app.services.state.get(pidx)!;
+async function expectedRefusal(gateway: TestGateway, pidx: string, amount: number | null, mobile: string | null): Promise<string | null> {
+  const row = (await gateway.app.services.state.get(pidx))!;
   if (!REFUNDABLE.has(row.status) || !row.transactionId) return 'NOT_REFUNDABLE';
-  const refunds = gateway.app.services.refunds.forPayment(pidx);
+  const refunds = await gateway.app.services.refunds.forPayment(pidx);
   if (refunds.some((refund) => refund.state === 'UNKNOWN')) return 'REFUND_OUTCOME_UNKNOWN';
   if (refunds.some((refund) => refund.state === 'REQUESTED')) return 'NOT_REFUNDABLE';
   const remaining = (row.totalAmount ?? row.amount) - row.refundedAmount;
@@ -341,8 +341,8 @@ function expectedRefusal(gateway: TestGateway, pidx: string, amount: number | nu
   return null;
 }
 
-const remainingOf = (gateway: TestGateway, pidx: string) => {
-  const row = gateway.app.services.state.get(pidx)!;
+const remainingOf = async (gateway: TestGateway, pidx: string) => {
+  const row = (await gateway.app.services.state.get(pidx))!;
   return (row.totalAmount ?? row.amount) - row.refundedAmount;
 };
 
@@ -383,12 +383,12 @@ class Refund extends PaymentCommand {
     }
 
     const payment = pickForRefund(model, this.i);
-    const amount = amountFor(this.amountSpec, remainingOf(gateway, payment.pidx));
+    const amount = amountFor(this.amountSpec, (await remainingOf(gateway, payment.pidx)));
     const mobile = this.withMobile ? MOBILE : null;
     const key = this.keySpec.kind === 'fresh' ? `model-key-${process.pid}-${++keyCounter}` : null;
-    const refusal = expectedRefusal(gateway, payment.pidx, amount, mobile);
-    const refundedBefore = gateway.app.services.state.get(payment.pidx)!.refundedAmount;
-    const remaining = remainingOf(gateway, payment.pidx);
+    const refusal = await expectedRefusal(gateway, payment.pidx, amount, mobile);
+    const refundedBefore = (await gateway.app.services.state.get(payment.pidx))!.refundedAmount;
+    const remaining = (await remainingOf(gateway, payment.pidx));
 
     const result = await gateway.gql(REFUND_DOC, { input: { pidx: payment.pidx, amount, mobile, idempotencyKey: key } }, ADMIN_KEY);
     expect(result.errors).toBeUndefined();
@@ -408,7 +408,7 @@ class Refund extends PaymentCommand {
     if (!faults) {
       expect(payload.userErrors).toEqual([]);
       expect(payload.refund.state).toBe('SUCCEEDED');
-      expect(gateway.app.services.state.get(payment.pidx)!.refundedAmount).toBe(refundedBefore + (amount ?? remaining));
+      expect((await gateway.app.services.state.get(payment.pidx))!.refundedAmount).toBe(refundedBefore + (amount ?? remaining));
     } else {
       expect(['SUCCEEDED', 'FAILED', 'UNKNOWN']).toContain(payload.refund.state);
     }
@@ -428,11 +428,11 @@ class RefundConcurrently extends PaymentCommand {
   check = (model: Readonly<Model>) => model.payments.length > 0;
   async act(model: Model, { gateway }: Real) {
     const payment = pickForRefund(model, this.i);
-    const amount = amountFor(this.amountSpec, remainingOf(gateway, payment.pidx));
+    const amount = amountFor(this.amountSpec, (await remainingOf(gateway, payment.pidx)));
     const mobile = payment.banking ? MOBILE : null;
-    const refusal = expectedRefusal(gateway, payment.pidx, amount, mobile);
+    const refusal = await expectedRefusal(gateway, payment.pidx, amount, mobile);
     const quiet = (await pendingFaults(gateway)).length === 0;
-    const rowsBefore = gateway.app.services.refunds.forPayment(payment.pidx).length;
+    const rowsBefore = (await gateway.app.services.refunds.forPayment(payment.pidx)).length;
     const callsBefore = totalRefundCalls();
     // Hold the one call that goes through at Khalti for a moment, so the others surely arrive
     // while it is in flight.
@@ -444,7 +444,7 @@ class RefundConcurrently extends PaymentCommand {
     for (const result of results) expect(result.errors).toBeUndefined();
     const made = results.filter((result) => result.data.refund.refund !== null);
     stats.count(`  concurrent refunds -> ${refusal ?? 'made'} ${made.length}`);
-    const newRows = gateway.app.services.refunds.forPayment(payment.pidx).length - rowsBefore;
+    const newRows = (await gateway.app.services.refunds.forPayment(payment.pidx)).length - rowsBefore;
     expect(made).toHaveLength(newRows);
     expect(totalRefundCalls() - callsBefore).toBe(newRows);
     if (refusal) expect(newRows).toBe(0);
@@ -512,12 +512,12 @@ class StaleLookup extends PaymentCommand {
     const truth = (await khaltiView(gateway, payment.pidx)).status;
     const earlier = STALE[truth] ?? [];
     if (earlier.length === 0) return;
-    const row = gateway.app.services.state.get(payment.pidx)!;
+    const row = (await gateway.app.services.state.get(payment.pidx))!;
     const before = row.status;
     await gateway.control('POST', `/payments/${payment.pidx}/lookup-override`, { status: earlier[this.which % earlier.length] });
     try {
       const result = await gateway.gql(VERIFY_DOC, { pidx: payment.pidx }, CLIENT_KEY);
-      const after = gateway.app.services.state.get(payment.pidx)!.status;
+      const after = (await gateway.app.services.state.get(payment.pidx))!.status;
       // An EXPIRED the gateway inferred is its own guess: any answer of Khalti's but Initiated replaces it.
       const guessed = before === 'EXPIRED' && row.expiryInferred;
       if (!result.errors && !guessed) expect(RANK[after]!).toBeGreaterThanOrEqual(RANK[before]!);
@@ -534,24 +534,25 @@ class ReconcilerPass extends PaymentCommand {
   async act(model: Model, { gateway }: Real) {
     const faults = (await pendingFaults(gateway)).length > 0;
     // Refunds become due for settling RECONCILE_INTERVAL_MS (100 ms here) after their first
-    // attempt, backing off from there: only those due now are expected to be looked at.
-    await sleep(110);
+    // attempt, backing off from there: only those due now are expected to be looked at. The
+    // gateway's clock is moved on rather than waited for.
+    clockOffsetMs += 110;
     const passAt = Date.now() + clockOffsetMs;
-    const due = new Set(gateway.app.services.refunds.dueForSettling(new Date(passAt)).map((refund) => refund.id));
+    const due = new Set((await gateway.app.services.refunds.dueForSettling(new Date(passAt))).map((refund) => refund.id));
     await gateway.app.reconciler.runOnce();
     if (faults) return;
     // With Khalti answering, a due unknown refund is settled if Khalti shows it applied, unless
     // lookup cannot tell (an earlier refund of the same payment makes "Partially Refunded"
     // ambiguous). One Khalti has not applied stays UNKNOWN: never FAILED from "not refunded".
     for (const payment of model.payments) {
-      for (const refund of gateway.app.services.refunds.forPayment(payment.pidx)) {
+      for (const refund of (await gateway.app.services.refunds.forPayment(payment.pidx))) {
         if (!due.has(refund.id)) continue;
         expect(refund.state).not.toBe('FAILED');
         if (refund.state !== 'UNKNOWN') continue;
         const khalti = await khaltiView(gateway, payment.pidx);
-        const earlierSucceeded = gateway.app.services.refunds.forPayment(payment.pidx).some((other) => other.state === 'SUCCEEDED');
+        const earlierSucceeded = (await gateway.app.services.refunds.forPayment(payment.pidx)).some((other) => other.state === 'SUCCEEDED');
         const ambiguous = khalti.status === 'Partially Refunded' && earlierSucceeded;
-        const notApplied = khalti.refundedAmount === gateway.app.services.state.get(payment.pidx)!.refundedAmount;
+        const notApplied = khalti.refundedAmount === (await gateway.app.services.state.get(payment.pidx))!.refundedAmount;
         expect({ ambiguous, notApplied }).not.toEqual({ ambiguous: false, notApplied: false });
       }
     }
@@ -570,7 +571,7 @@ class ResolveRefund extends PaymentCommand {
   check = (model: Readonly<Model>) => model.payments.length > 0;
   async act(model: Model, { gateway }: Real) {
     const payment = pick(model, this.i);
-    const refunds = gateway.app.services.refunds.forPayment(payment.pidx);
+    const refunds = await gateway.app.services.refunds.forPayment(payment.pidx);
     const unknown = refunds.find((refund) => refund.state === 'UNKNOWN');
     if (!unknown) return;
     const khalti = await khaltiView(gateway, payment.pidx);
@@ -591,9 +592,10 @@ class ResolveRefund extends PaymentCommand {
  * after that is a late completion that must still reach the record.
  */
 class ClockPastExpiry extends PaymentCommand {
-  check = (model: Readonly<Model>) => model.payments.length > 0 && clockOffsetMs === 0;
+  check = (model: Readonly<Model>) => model.payments.length > 0 && !jumpedPastExpiry;
   async act(_model: Model, { gateway }: Real) {
-    clockOffsetMs = 2 * 60 * 60 * 1000;
+    jumpedPastExpiry = true;
+    clockOffsetMs += 2 * 60 * 60 * 1000;
     await gateway.app.reconciler.runOnce();
   }
   toString = () => 'ClockPastExpiry';
@@ -601,8 +603,10 @@ class ClockPastExpiry extends PaymentCommand {
 
 // ---------------------------------------------------------------------------------------------
 
-/** How far the gateway's clock runs ahead of the machine's (ClockPastExpiry); reset for each run. */
+/** How far the gateway's clock runs ahead of the machine's (ReconcilerPass, ClockPastExpiry); reset for each run. */
 let clockOffsetMs = 0;
+/** ClockPastExpiry ran in this run (it jumps once). */
+let jumpedPastExpiry = false;
 
 const index = fc.nat({ max: 11 });
 const amountSpec: fc.Arbitrary<AmountSpec> = fc.oneof(
@@ -649,6 +653,7 @@ describe('payments and refunds against the Khalti emulator (model-based)', () =>
       fc.asyncProperty(fc.commands(commands, { maxCommands: 20, size: 'max' }), async (cmds) => {
         await gateway.control('DELETE', '/faults');
         clockOffsetMs = 0;
+        jumpedPastExpiry = false;
         // Every run starts with one payment paid and verified, and one just initiated, so that
         // refunds and Khalti-side moves are reachable from the first command.
         const setup = async () => {
@@ -673,8 +678,10 @@ describe('payments and refunds against the Khalti emulator (model-based)', () =>
 
 describe('settling an unknown refund twice at once (the request\'s own settle and a reconciler pass)', () => {
   let gateway: TestGateway;
+  /** The gateway's clock runs this far ahead of the machine's: moved on instead of waiting. */
+  let aheadMs = 0;
   beforeAll(async () => {
-    gateway = await startPropertyGateway({ RECONCILE_INTERVAL_MS: '100' });
+    gateway = await startPropertyGateway({ RECONCILE_INTERVAL_MS: '100' }, { now: () => new Date(Date.now() + aheadMs) });
   });
   afterAll(() => gateway.close());
 
@@ -702,6 +709,11 @@ describe('settling an unknown refund twice at once (the request\'s own settle an
    * still open, and "no refund" is concluded only from a lookup that started after our call could
    * have been running (src/payments/refund.service.ts).
    */
+  const staleLookupReceived = async (pidx: string): Promise<boolean> =>
+    ((await gateway.control('GET', '/requests')) as { route: string; body?: { pidx?: string }; fault?: { kind: string } }[]).some(
+      (entry) => entry.route === 'lookup' && entry.body?.pidx === pidx && entry.fault?.kind === 'latency',
+    );
+
   it('keeps a refund SUCCEEDED when a slower, stale settle lookup answers after a reconciler pass settled it', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -716,17 +728,22 @@ describe('settling an unknown refund twice at once (the request\'s own settle an
           await gateway.control('POST', '/faults', { route: 'lookup', kind: 'latency', ms: 900, phase: 'after' });
           const request = gateway.gql(REFUND_DOC, { input: { pidx, amount } }, ADMIN_KEY);
           try {
-            for (let i = 0; i < 100 && !gateway.app.services.refunds.forPayment(pidx).some((refund) => refund.state === 'UNKNOWN'); i++) await sleep(10);
-            // Older than RECONCILE_INTERVAL_MS: a reconciler pass settles it, from the truth.
-            await sleep(150);
+            // The request's settle lookup has reached Khalti (the one the latency fault delays): its
+            // stale answer is fixed from then on, so the truth can be restored for the reconciler.
+            // Polled, with a deadline.
+            for (let i = 0; i < 200 && !(await staleLookupReceived(pidx)); i++) await sleep(10);
+            expect(await staleLookupReceived(pidx)).toBe(true);
+            expect((await gateway.app.services.refunds.forPayment(pidx)).map((refund) => refund.state)).toEqual(['UNKNOWN']);
             await gateway.control('DELETE', `/payments/${pidx}/lookup-override`);
+            // Older than RECONCILE_INTERVAL_MS on the gateway's clock: a reconciler pass settles it, from the truth.
+            aheadMs += 150;
             await gateway.app.reconciler.runOnce();
           } finally {
             await request;
             await gateway.control('DELETE', '/faults');
           }
-          const refunds = gateway.app.services.refunds.forPayment(pidx);
-          const row = gateway.app.services.state.get(pidx)!;
+          const refunds = await gateway.app.services.refunds.forPayment(pidx);
+          const row = (await gateway.app.services.state.get(pidx))!;
           expect((await khaltiView(gateway, pidx)).refundedAmount).toBe(amount);
           expect(refunds.filter((refund) => refund.state === 'SUCCEEDED').reduce((sum, refund) => sum + refund.amount, 0)).toBe(row.refundedAmount);
           expect(refunds.map((refund) => refund.state)).toEqual(['SUCCEEDED']);

@@ -3,13 +3,13 @@
  * out of the way, raw HTTP, row counts read straight from the SQLite file, and fast-check
  * settings that keep the folder quick while still printing a seed on failure.
  */
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { request } from 'undici';
 import { RequestLog } from '../../src/sandbox/emulator.requests';
 import type { RequestLogEntry } from '../../src/sandbox/emulator.types';
 import { startGateway, type TestGateway } from '../support/gateway';
 import type { AppOptions } from '../../src/app';
+import { rowCount } from '../support/database';
 
 /** GraphQL Int is a 32-bit signed integer. */
 export const INT_MAX = 2 ** 31 - 1;
@@ -41,14 +41,9 @@ export interface RowCounts {
   audit_log: number;
 }
 
-export function rowCounts(gateway: TestGateway): RowCounts {
-  const db = new Database(gateway.databaseFile, { readonly: true, fileMustExist: true });
-  try {
-    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return { payments: count('payments'), refunds: count('refunds'), initiations: count('initiations'), audit_log: count('audit_log') };
-  } finally {
-    db.close();
-  }
+export async function rowCounts(gateway: TestGateway): Promise<RowCounts> {
+  const count = (table: string) => rowCount(gateway.app.database, table);
+  return { payments: await count('payments'), refunds: await count('refunds'), initiations: await count('initiations'), audit_log: await count('audit_log') };
 }
 
 export interface RawResponse {

@@ -39,12 +39,12 @@ export async function startEmulator(port = 0): Promise<RunningEmulator> {
 
 /** Environment for a gateway process that uses this emulator as Khalti and the given database file. */
 /** Outside embedded mode client keys cannot initiate without MERCHANT_SECRET: initiate with `keys.server`. */
-export function gatewayEnvFor(khalti: RunningEmulator, databaseFile: string, keys: { admin: string; client: string; server?: string }): Record<string, string> {
+export function gatewayEnvFor(khalti: RunningEmulator, databaseUrl: string, keys: { admin: string; client: string; server?: string }): Record<string, string> {
   return {
     KHALTI_ENV: 'sandbox',
     KHALTI_BASE_URL: khalti.url,
     KHALTI_SECRET_KEY: EMULATOR_KEY,
-    DATABASE_URL: `file:${databaseFile}`,
+    DATABASE_URL: databaseUrl,
     GATEWAY_ADMIN_KEYS: keys.admin,
     GATEWAY_CLIENT_KEYS: keys.client,
     ...(keys.server ? { GATEWAY_SERVER_KEYS: keys.server } : {}),

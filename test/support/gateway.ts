@@ -1,6 +1,7 @@
 /**
  * Starts the real gateway through src/app.ts for integration and e2e tests: embedded emulator as
- * Khalti, SQLite on disk in a temporary folder, loopback HTTP on a free port.
+ * Khalti, a fresh database of the suite's engine (SQLite on disk in a temporary folder, or a new
+ * PostgreSQL database with TEST_DATABASE=postgres), loopback HTTP on a free port.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { request } from 'undici';
 import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { controlClient, type Control } from './control';
+import { TEST_ENGINE } from './engine';
+import { createPostgresDatabase } from './postgres';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const CLIENT_KEY = 'test-client-key-0123456789abcdef';
@@ -18,6 +21,7 @@ export const SERVER_KEY = 'test-server-key-0123456789abcdef';
 export interface TestGateway {
   app: App;
   dir: string;
+  /** The SQLite file (SQLite runs only; empty on PostgreSQL). */
   databaseFile: string;
   logs: string[];
   /** POST a GraphQL operation; returns the parsed body. */
@@ -35,11 +39,12 @@ export interface GqlResult<T> {
 
 export async function startGateway(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-'));
-  const databaseFile = join(dir, 'gateway.sqlite');
+  const postgres = TEST_ENGINE === 'postgres' && env.DATABASE_URL === undefined ? await createPostgresDatabase() : null;
+  const databaseFile = postgres ? '' : join(dir, 'gateway.sqlite');
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: `file:${databaseFile}`,
+    DATABASE_URL: postgres ? postgres.url : `file:${databaseFile}`,
     GATEWAY_ADMIN_KEYS: ADMIN_KEY,
     GATEWAY_CLIENT_KEYS: CLIENT_KEY,
     GATEWAY_SERVER_KEYS: SERVER_KEY,
@@ -70,6 +75,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ap
     control: controlClient(`${app.url}/sandbox`),
     async close() {
       await app.close();
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

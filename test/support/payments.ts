@@ -26,5 +26,5 @@ export async function completed(gateway: TestGateway, overrides: Record<string, 
 }
 
 export async function paymentCount(gateway: TestGateway): Promise<number> {
-  return gateway.app.services.queries.page({ first: 1 }).totalCount;
+  return (await gateway.app.services.queries.page({ first: 1 })).totalCount;
 }

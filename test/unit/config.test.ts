@@ -29,6 +29,13 @@ describe('loadConfig', () => {
     expect(config.apiKeys.admin[0]).not.toBe(config.apiKeys.client[0]);
     expect(config.reconcileIntervalMs).toBe(15000);
     expect(config.khalti.timeoutMs).toBe(15000);
+    expect(config.khalti.maxConnections).toBe(64);
+  });
+
+  it('reads KHALTI_MAX_CONNECTIONS between 1 and 1024', () => {
+    expect(loadConfig({ KHALTI_MAX_CONNECTIONS: '1' }).khalti.maxConnections).toBe(1);
+    expect(loadConfig({ KHALTI_MAX_CONNECTIONS: ' 1024 ' }).khalti.maxConnections).toBe(1024);
+    expect(loadConfig({ KHALTI_MAX_CONNECTIONS: '' }).khalti.maxConnections).toBe(64);
   });
 
   it('never invents keys outside embedded mode', () => {
@@ -55,13 +62,16 @@ describe('loadConfig', () => {
     [{ KHALTI_BASE_URL: 'ftp://x' }, 'KHALTI_BASE_URL'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
-    [{ DATABASE_URL: 'postgres://localhost/test' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],
     [{ GATEWAY_ADMIN_KEYS: 'short' }, 'GATEWAY_ADMIN_KEYS'],
     [{ GATEWAY_ADMIN_KEYS: ADMIN, GATEWAY_CLIENT_KEYS: ADMIN }, 'GATEWAY_CLIENT_KEYS'],
     [{ RECONCILE_INTERVAL_MS: '-5' }, 'RECONCILE_INTERVAL_MS'],
     [{ RECONCILE_INTERVAL_MS: '10' }, 'RECONCILE_INTERVAL_MS'],
     [{ KHALTI_TIMEOUT_MS: '100' }, 'KHALTI_TIMEOUT_MS'],
     [{ KHALTI_TIMEOUT_MS: 'soon' }, 'KHALTI_TIMEOUT_MS'],
+    [{ KHALTI_MAX_CONNECTIONS: '0' }, 'KHALTI_MAX_CONNECTIONS'],
+    [{ KHALTI_MAX_CONNECTIONS: '1025' }, 'KHALTI_MAX_CONNECTIONS'],
+    [{ KHALTI_MAX_CONNECTIONS: 'many' }, 'KHALTI_MAX_CONNECTIONS'],
     [{ GRAPHQL_INTROSPECTION: 'yes' }, 'GRAPHQL_INTROSPECTION'],
     [{ GRAPHQL_MAX_DEPTH: '1' }, 'GRAPHQL_MAX_DEPTH'],
     [{ GRAPHQL_MAX_TOKENS: 'lots' }, 'GRAPHQL_MAX_TOKENS'],
@@ -97,6 +107,8 @@ describe('loadConfig', () => {
         rateLimits: { perMinute: 600, initiatePerMinute: 120, refundPerMinute: 60 },
         wsAllowedOrigins: [],
         trustedDocuments: null,
+        // The cap follows this machine's open-files limit (socket-limits.test.ts covers how).
+        websocket: { maxConnections: expect.any(Number), messagesPerSecond: 50, messageBurst: 100 },
       });
     });
 
@@ -220,10 +232,10 @@ describe('loadConfig: HOST and shutdown timing', () => {
     expect(loadConfig({ ...PRODUCTION, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
   });
 
-  it('waits for load balancers outside embedded mode and gives requests the Khalti timeout plus 5 s', () => {
-    expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, graceMs: 20000 });
-    expect(loadConfig(PRODUCTION).shutdown).toEqual({ delayMs: 5000, graceMs: 20000 });
-    expect(loadConfig({ KHALTI_TIMEOUT_MS: '30000' }).shutdown.graceMs).toBe(35000);
+  it('waits for load balancers outside embedded mode and gives requests the Khalti timeout plus 10 s (the wait for a connection and connecting come before it)', () => {
+    expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, graceMs: 25000 });
+    expect(loadConfig(PRODUCTION).shutdown).toEqual({ delayMs: 5000, graceMs: 25000 });
+    expect(loadConfig({ KHALTI_TIMEOUT_MS: '30000' }).shutdown.graceMs).toBe(40000);
     expect(loadConfig({ SHUTDOWN_DELAY_MS: '15000', SHUTDOWN_GRACE_MS: '0' }).shutdown).toEqual({ delayMs: 15000, graceMs: 0 });
     expect(configError({ SHUTDOWN_DELAY_MS: 'soon' }).variable).toBe('SHUTDOWN_DELAY_MS');
     expect(configError({ SHUTDOWN_GRACE_MS: '-1' }).variable).toBe('SHUTDOWN_GRACE_MS');

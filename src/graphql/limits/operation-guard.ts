@@ -39,8 +39,9 @@ import {
 } from 'graphql';
 import type { Caller } from '../api-keys';
 import type { GatewayContext } from '../context';
+import type { ClientAddressOf } from '../rate-limit/client-address';
 import { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, rateLimitHeaderValues } from '../rate-limit/rate-limit-headers';
-import { rateClassesOf, rateLimitedError, type RateClass, type RateLimiter } from '../rate-limit/rate-limiter';
+import { rateClassesOf, rateLimitedError, rateSubject, type RateClass, type RateLimiting } from '../rate-limit/rate-limiter';
 import { noIntrospectionRule } from './introspection';
 import type { TrustedDocuments } from './trusted-documents';
 import {
@@ -60,7 +61,8 @@ export interface OperationGuardOptions {
   limits: QueryLimits;
   /** False: `__schema` / `__type` are refused (GRAPHQL_INTROSPECTION; off in production by default). */
   introspection: boolean;
-  rateLimiter: RateLimiter;
+  /** In this process (RateLimiter) or shared by every instance in Redis (RedisRateLimiter). */
+  rateLimiter: RateLimiting;
   /** TRUSTED_DOCUMENTS; null: any document. Over HTTP its own middleware applies it; prepare() here. */
   trustedDocuments?: TrustedDocuments | null;
 }
@@ -98,6 +100,9 @@ export interface CostExtension {
   cost: { estimated: number; limit: number };
 }
 
+/** How many distinct documents that passed steps 1-2 the HTTP precheck remembers. */
+const PASSED_DOCUMENTS_KEPT = 1000;
+
 export class OperationGuard {
   /** Costs of the operations prepared for WebSocket subscriptions, by their context (one per subscribe). */
   private readonly preparedCosts = new WeakMap<object, number>();
@@ -124,18 +129,28 @@ export class OperationGuard {
     return errors.length > 0 ? { errors } : { document, errors };
   }
 
-  /** Step 4: the cost of the operation that will run, then the caller's rate limits. */
-  admit(document: DocumentNode, operation: OperationDefinitionNode, variables: unknown, caller: Caller | null): Admission {
+  /** Step 4's first half, taking nothing: the estimated cost of the operation against GRAPHQL_MAX_COST. */
+  measure(document: DocumentNode, operation: OperationDefinitionNode, variables: unknown): Admission {
     const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : undefined;
     const cost = operationCost(this.options.schema, document, operation, vars);
     const rootFields = [...rootFieldsOf(operation, document).values()];
     const rateClasses = rateClassesOf(rootFields);
     if (cost > this.options.limits.maxCost) return { cost, rateClasses, refusal: costLimitError(operation, cost, this.options.limits) };
+    return { cost, rateClasses, refusal: null };
+  }
+
+  /**
+   * Step 4: the cost of the operation that will run, then the caller's rate limits (a client key's
+   * counted per client address, rate-limit/client-address.ts).
+   */
+  async admit(document: DocumentNode, operation: OperationDefinitionNode, variables: unknown, caller: Caller | null, clientAddress?: string): Promise<Admission> {
+    const measured = this.measure(document, operation, variables);
     // Unauthenticated callers are not metered: every field but __typename and (outside production)
     // introspection refuses them before doing anything, and sockets without a key are closed.
-    if (!caller) return { cost, rateClasses, refusal: null };
-    const decision = this.options.rateLimiter.take(caller.keyId, rootFields);
-    return { cost, rateClasses, refusal: decision.allowed ? null : rateLimitedError(decision) };
+    if (measured.refusal || !caller) return measured;
+    const rootFields = [...rootFieldsOf(operation, document).values()];
+    const decision = await this.options.rateLimiter.take(rateSubject(caller, clientAddress), rootFields);
+    return { ...measured, refusal: decision.allowed ? null : rateLimitedError(decision) };
   }
 
   costExtension(cost: number): CostExtension {
@@ -152,8 +167,8 @@ export class OperationGuard {
    * RateLimit-Policy and RateLimit values for `caller`'s buckets as they are now (the general one
    * always, plus `classes`), read without taking anything; null when the limits are off.
    */
-  rateLimitHeaders(caller: Caller, classes: Iterable<RateClass> = []): [string, string][] {
-    const values = rateLimitHeaderValues(this.options.rateLimiter.peek(caller.keyId, ['all', ...classes]));
+  async rateLimitHeaders(caller: Caller, clientAddress: string | undefined, classes: Iterable<RateClass> = []): Promise<[string, string][]> {
+    const values = rateLimitHeaderValues(await this.options.rateLimiter.peek(rateSubject(caller, clientAddress), ['all', ...classes]));
     return values ? [[RATE_LIMIT_POLICY_HEADER, values.policy], [RATE_LIMIT_HEADER, values.limit]] : [];
   }
 
@@ -163,16 +178,16 @@ export class OperationGuard {
    * graphql-js's validation included). The Apollo plugin replaces them once the operation has
    * taken its tokens.
    */
-  httpRateLimitHeaders(authenticate: (authorization: string | undefined) => Caller | null): RequestHandler {
-    return (req, res, next) => {
+  httpRateLimitHeaders(authenticate: (authorization: string | undefined) => Caller | null, clientAddressOf: ClientAddressOf): RequestHandler {
+    return async (req, res, next) => {
       const caller = authenticate(req.headers.authorization);
-      if (caller) for (const [name, value] of this.rateLimitHeaders(caller)) res.setHeader(name, value);
+      if (caller) for (const [name, value] of await this.rateLimitHeaders(caller, clientAddressOf(req))) res.setHeader(name, value);
       next();
     };
   }
 
   /** Steps 1-4 for graphql-ws's onSubscribe: execution arguments, or the errors to send instead. */
-  prepare(request: OperationRequest, contextValue: GatewayContext): ExecutionArgs | GraphQLError[] {
+  async prepare(request: OperationRequest, contextValue: GatewayContext): Promise<ExecutionArgs | GraphQLError[]> {
     const { schema, trustedDocuments } = this.options;
     let query = request.query;
     if (trustedDocuments) {
@@ -193,7 +208,7 @@ export class OperationGuard {
     if (!operation) {
       return [limitError(operationName ? `The document has no operation named "${operationName}".` : 'Name the operation to run (operationName): the document has several.')];
     }
-    const { cost, refusal } = this.admit(document, operation, request.variables, contextValue.auth.caller);
+    const { cost, refusal } = await this.admit(document, operation, request.variables, contextValue.auth.caller, contextValue.clientAddress);
     if (refusal) return [refusal];
     this.preparedCosts.set(contextValue, cost);
     const variableValues = request.variables && typeof request.variables === 'object' ? (request.variables as Record<string, unknown>) : undefined;
@@ -206,13 +221,20 @@ export class OperationGuard {
    * a batch, a syntax error) go on to Apollo, which refuses them in its usual way.
    */
   httpPrecheck(formatError: ErrorFormatter): RequestHandler {
+    // Apps send the same few documents again and again: one that passed is not parsed again here
+    // (Apollo keeps its own parsed copy). Bounded, so a stream of distinct documents cannot grow it.
+    const passed = new Set<string>();
     return (req, res, next) => {
       const query = req.method === 'GET' ? req.query['query'] : (req.body as { query?: unknown } | undefined)?.query;
-      if (typeof query !== 'string' || Array.isArray(req.body)) {
+      if (typeof query !== 'string' || Array.isArray(req.body) || passed.has(query)) {
         next();
         return;
       }
       const { document, errors } = this.parse(query);
+      if (document) {
+        if (passed.size >= PASSED_DOCUMENTS_KEPT) passed.delete(passed.values().next().value!);
+        passed.add(query);
+      }
       if (document || errors.every((error) => error.message.startsWith('Syntax Error'))) {
         next();
         return;
@@ -224,7 +246,6 @@ export class OperationGuard {
     };
   }
 
-  /** Apollo: step 4 once Apollo has resolved the operation, before it executes anything. */
   /**
    * Apollo: step 4 once Apollo has resolved the operation, before it executes anything; then the
    * key's rate-limit headers as they are after it (with the strict buckets it drew on), and the
@@ -237,10 +258,10 @@ export class OperationGuard {
         return {
           didResolveOperation: async ({ document, operation, request, contextValue, response }) => {
             if (!operation) return;
-            const admission = this.admit(document, operation, request.variables, contextValue.auth.caller);
+            const admission = await this.admit(document, operation, request.variables, contextValue.auth.caller, contextValue.clientAddress);
             cost = admission.cost;
             const caller = contextValue.auth.caller;
-            const rateHeaders = caller ? this.rateLimitHeaders(caller, admission.rateClasses) : [];
+            const rateHeaders = caller ? await this.rateLimitHeaders(caller, contextValue.clientAddress, admission.rateClasses) : [];
             for (const [name, value] of rateHeaders) response.http.headers.set(name, value);
             const { refusal } = admission;
             if (!refusal) return;

@@ -7,9 +7,17 @@
  *
  * A bucket holds `perMinute` tokens and refills continuously at `perMinute` a minute, so a key may
  * burst up to a minute's allowance and then goes at the steady rate. 0 turns a limit off.
- * State is per process: several gateway processes each allow the full rate.
+ *
+ * A caller is a server or admin key by itself, and a client key together with the client's
+ * address (rateSubject): the client key ships in every buyer's app, so one holder of it must not
+ * be able to spend every buyer's allowance.
+ *
+ * RateLimiter here keeps its buckets in this process; with REDIS_URL, RedisRateLimiter
+ * (redis-rate-limiter.ts) keeps the same buckets, with the same rules, in Redis for every instance.
  */
 import { GraphQLError } from 'graphql';
+import type { Caller } from '../api-keys';
+import { addressKey } from './client-address';
 
 export interface RateLimits {
   /** Top-level fields per key per minute, all operations (RATE_LIMIT_PER_MINUTE). */
@@ -101,7 +109,47 @@ export interface RateState {
   secondsUntilFull: number;
 }
 
-export class RateLimiter {
+/** What the operation guard needs of a limiter: RateLimiter (this process) or RedisRateLimiter (shared). */
+export interface RateLimiting {
+  /** Takes one token per top-level field for `caller`, all or nothing. */
+  take(caller: string, rootFields: readonly string[]): RateDecision | Promise<RateDecision>;
+  /** The buckets of `classes` as they are, nothing taken; limits that are off are left out. */
+  peek(caller: string, classes: Iterable<RateClass>): RateState[] | Promise<RateState[]>;
+}
+
+/**
+ * The name a caller's buckets go by: the key id for server and admin keys; for a client key, the
+ * key id and the client's address (IPv6 by /64, as addressKey counts it).
+ */
+export function rateSubject(caller: Pick<Caller, 'role' | 'keyId'>, clientAddress: string | undefined): string {
+  return caller.role === 'client' ? `${caller.keyId}@${addressKey(clientAddress)}` : caller.keyId;
+}
+
+/** The limit of a bucket class, a minute (0: off). */
+export function perMinuteOf(limits: RateLimits, rateClass: RateClass): number {
+  if (rateClass === 'initiate') return limits.initiatePerMinute;
+  if (rateClass === 'refund') return limits.refundPerMinute;
+  return limits.perMinute;
+}
+
+/**
+ * The refusal for an operation given each bucket's wait for the tokens it needs (ms; Infinity:
+ * more than it ever holds), or null when none has to wait. The longest wait is the one reported.
+ */
+export function refusalOf(waits: readonly { rateClass: RateClass; perMinute: number; waitMs: number }[]): RateRefusal | null {
+  let refusal: RateRefusal | null = null;
+  for (const { rateClass, perMinute, waitMs } of waits) {
+    if (!(waitMs > 0)) continue;
+    const neverFits = !Number.isFinite(waitMs);
+    const retryAfterSeconds = neverFits ? 60 : Math.max(1, Math.ceil(waitMs / 1000));
+    if (!refusal || retryAfterSeconds > refusal.retryAfterSeconds) {
+      refusal = { allowed: false, rateClass, perMinute, retryAfterSeconds, neverFits };
+    }
+  }
+  return refusal;
+}
+
+export class RateLimiter implements RateLimiting {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
@@ -117,22 +165,16 @@ export class RateLimiter {
     const needs = needsOf(rootFields);
     const now = this.now();
     const claimed: [TokenBucket, number][] = [];
-    let refusal: RateRefusal | null = null;
+    const waits: { rateClass: RateClass; perMinute: number; waitMs: number }[] = [];
     for (const [rateClass, count] of needs) {
       const perMinute = this.perMinute(rateClass);
       if (perMinute <= 0) continue;
       const bucket = this.bucket(caller, rateClass, perMinute, now);
       const waitMs = bucket.waitMs(count, now);
-      if (waitMs > 0) {
-        const neverFits = !Number.isFinite(waitMs);
-        const retryAfterSeconds = neverFits ? 60 : Math.max(1, Math.ceil(waitMs / 1000));
-        if (!refusal || retryAfterSeconds > refusal.retryAfterSeconds) {
-          refusal = { allowed: false, rateClass, perMinute, retryAfterSeconds, neverFits };
-        }
-      } else {
-        claimed.push([bucket, count]);
-      }
+      waits.push({ rateClass, perMinute, waitMs });
+      if (waitMs <= 0) claimed.push([bucket, count]);
     }
+    const refusal = refusalOf(waits);
     if (refusal) return refusal;
     for (const [bucket, count] of claimed) bucket.take(count);
     return { allowed: true };
@@ -157,9 +199,7 @@ export class RateLimiter {
   }
 
   private perMinute(rateClass: RateClass): number {
-    if (rateClass === 'initiate') return this.limits.initiatePerMinute;
-    if (rateClass === 'refund') return this.limits.refundPerMinute;
-    return this.limits.perMinute;
+    return perMinuteOf(this.limits, rateClass);
   }
 
   private bucket(caller: string, rateClass: RateClass, perMinute: number, now: number): TokenBucket {
@@ -178,7 +218,7 @@ function bucketKey(rateClass: RateClass, caller: string): string {
 }
 
 /** Tokens an operation needs from each bucket: one per top-level field, plus the strict ones. */
-function needsOf(rootFields: readonly string[]): Map<RateClass, number> {
+export function needsOf(rootFields: readonly string[]): Map<RateClass, number> {
   const needs = new Map<RateClass, number>();
   const add = (rateClass: RateClass) => needs.set(rateClass, (needs.get(rateClass) ?? 0) + 1);
   for (const field of rootFields) {

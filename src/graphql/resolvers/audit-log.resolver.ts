@@ -12,15 +12,15 @@ const isAuditCursor = (value: unknown): value is { id: number } =>
 export class AuditLogResolver {
   @Authorized(ADMIN)
   @Query(() => AuditEntryConnection, { description: 'The append-only audit log, newest first, optionally for one payment. Admin only.' })
-  auditLog(
+  async auditLog(
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after: string | null,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first: number | null,
     @Arg('pidx', () => ID, { nullable: true, description: 'Only entries about this payment.' }) pidx: string | null,
     @Ctx() { services }: GatewayContext,
-  ): AuditEntryConnection {
+  ): Promise<AuditEntryConnection> {
     const size = pageSize(first);
     const cursor = after ? decodeCursor(after, isAuditCursor) : undefined;
-    const page = services.audit.page({ pidx: pidx ?? undefined, afterId: cursor?.id, first: size });
+    const page = await services.audit.page({ pidx: pidx ?? undefined, afterId: cursor?.id, first: size });
     return toConnection(AuditEntryConnection, page, after, (row) =>
       Object.assign(new AuditEntryEdge(), { cursor: encodeCursor({ id: row.id }), node: toAuditEntry(row) }),
     );

@@ -11,10 +11,10 @@ export class PaymentStatusSubscriptionResolver {
   @Authorized(CLIENT)
   @Subscription(() => PaymentStatusChange, {
     description: 'Each status change of one payment, once, from whichever source observed it first.',
-    subscribe: ({ args, context }) => {
+    subscribe: async ({ args, context }) => {
       const { services } = context as GatewayContext;
       const pidx = (args as { pidx: string }).pidx;
-      if (!services.state.get(pidx)) throw gatewayError('BAD_USER_INPUT', 'pidx: no payment with this pidx was initiated through this gateway.');
+      if (!(await services.state.get(pidx))) throw gatewayError('BAD_USER_INPUT', 'pidx: no payment with this pidx was initiated through this gateway.');
       return services.events.subscribe(pidx);
     },
   })

@@ -24,7 +24,7 @@ export class PaymentResolver {
       'it is refreshed from Khalti\'s lookup first; if Khalti cannot answer, the stored record is returned.',
   })
   async payment(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Promise<Payment | null> {
-    const row = services.state.get(pidx);
+    const row = await services.state.get(pidx);
     if (!row) return null;
     if (!needsLookup(row)) return toPayment(row);
     try {
@@ -32,7 +32,7 @@ export class PaymentResolver {
       return toPayment(outcome?.payment ?? row);
     } catch (error) {
       // A read must not fail because Khalti is down: the stored (non-final, so never "paid") record is still true.
-      if (error instanceof KhaltiUnavailableError) return toPayment(services.state.get(pidx) ?? row);
+      if (error instanceof KhaltiUnavailableError) return toPayment((await services.state.get(pidx)) ?? row);
       throw error;
     }
   }
@@ -49,15 +49,15 @@ export class PaymentResolver {
 
   @Authorized(ADMIN)
   @Query(() => PaymentConnection, { description: 'Payments, newest first. Admin only.' })
-  payments(
+  async payments(
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after: string | null,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first: number | null,
     @Arg('status', () => PaymentStatus, { nullable: true, description: 'Only payments in this status.' }) status: PaymentStatus | null,
     @Ctx() { services }: GatewayContext,
-  ): PaymentConnection {
+  ): Promise<PaymentConnection> {
     const size = pageSize(first);
     const cursor = after ? decodeCursor(after, isPaymentCursor) : undefined;
-    const page = services.queries.page({
+    const page = await services.queries.page({
       status: status ?? undefined,
       first: size,
       after: cursor ? { createdAt: new Date(cursor.c), pidx: cursor.p } : undefined,

@@ -18,8 +18,8 @@ export class PersonalDataResolver {
       'repeated initiatePayment with the same purchaseOrderId is DUPLICATE_PURCHASE_ORDER afterwards, since the gateway ' +
       'can no longer tell whether the request is the same.',
   })
-  erasePersonalData(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Payment | null {
-    const row = services.personalData.erase(pidx);
+  async erasePersonalData(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Promise<Payment | null> {
+    const row = await services.personalData.erase(pidx);
     return row ? toPayment(row) : null;
   }
 
@@ -27,7 +27,7 @@ export class PersonalDataResolver {
     nullable: true,
     description: "When erasePersonalData removed the buyer's personal data from this payment; null if it has not.",
   })
-  personalDataErasedAt(@Root() payment: Payment, @Ctx() { services }: GatewayContext): Date | null {
+  personalDataErasedAt(@Root() payment: Payment, @Ctx() { services }: GatewayContext): Promise<Date | null> {
     return services.personalData.erasedAt(payment.pidx);
   }
 }

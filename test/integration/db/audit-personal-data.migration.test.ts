@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { MIGRATIONS_FOLDER, openDatabase } from '../../../src/db/connection';
+import { MIGRATIONS_FOLDER } from '../../../src/db/connection';
+import { openSqliteDatabase } from '../../../src/db/sqlite/sqlite-database';
 import { filesContaining } from '../../support/database-files';
+import { describeOnSqlite } from '../../support/engine';
 
-describe('migration 0004: personal data in audit rows written before this version', () => {
+describeOnSqlite('migration 0004: personal data in audit rows written before this version', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-migration-'));
@@ -43,7 +45,7 @@ describe('migration 0004: personal data in audit rows written before this versio
     insert.run(4, 'initiate', 'not json');
     old.close();
 
-    const database = openDatabase(`file:${file}`);
+    const database = openSqliteDatabase(`file:${file}`);
     try {
       const rows = database.sqlite.prepare('SELECT operation, detail FROM audit_log ORDER BY id').all() as { operation: string; detail: string }[];
       expect(JSON.parse(rows[0]!.detail)).toEqual({ request: { purchase_order_id: 'order-77', customer_info: '[PERSONAL DATA]' }, response: { pidx: 'P1' } });
@@ -57,7 +59,7 @@ describe('migration 0004: personal data in audit rows written before this versio
         expect(filesContaining(join(dir, 'data'), value)).toEqual([]);
       }
     } finally {
-      database.close();
+      database.closeNow();
     }
   });
 });

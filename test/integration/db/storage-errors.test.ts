@@ -8,10 +8,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openDatabase } from '../../../src/db/connection';
+import { openSqliteDatabase } from '../../../src/db/sqlite/sqlite-database';
 import { StorageConfigError, storageProblem } from '../../../src/db/storage-error';
+import { describeOnSqlite } from '../../support/engine';
 
-describe('openDatabase: storage problems name DATABASE_URL', () => {
+describeOnSqlite('openDatabase: storage problems name DATABASE_URL', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-storage-'));
@@ -20,7 +21,7 @@ describe('openDatabase: storage problems name DATABASE_URL', () => {
 
   const failure = (url: string, options = {}): StorageConfigError => {
     try {
-      openDatabase(url, options).close();
+      openSqliteDatabase(url, options).closeNow();
     } catch (error) {
       if (error instanceof StorageConfigError) return error;
       throw error;
@@ -37,7 +38,7 @@ describe('openDatabase: storage problems name DATABASE_URL', () => {
 
   it('creates the folder when asked to (the default ./data)', () => {
     const file = join(dir, 'data', 'gw.sqlite');
-    openDatabase(`file:${file}`, { createFolder: true }).close();
+    openSqliteDatabase(`file:${file}`, { createFolder: true }).closeNow();
     expect(existsSync(file)).toBe(true);
   });
 

@@ -7,46 +7,56 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openDatabase, probeWrites, type OpenDatabase } from '../../../src/db/connection';
+import { openSqliteDatabase, type SqliteDatabase } from '../../../src/db/sqlite/sqlite-database';
+import { probeWrites } from '../../../src/db/sqlite/write-probe';
+import { describeOnSqlite } from '../../support/engine';
 
-describe('OpenDatabase.canWrite', () => {
+describeOnSqlite('the SQLite database canWrite', () => {
   let dir: string;
   let file: string;
-  let database: OpenDatabase;
+  let database: SqliteDatabase;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'khalti-graphql-probe-'));
     file = join(dir, 'gw.sqlite');
-    database = openDatabase(`file:${file}`);
+    database = openSqliteDatabase(`file:${file}`);
   });
-  afterEach(() => {
-    database.close();
+  afterEach(async () => {
+    await database.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is ok when the database accepts writes, and keeps nothing', () => {
+  it('is ok when the database accepts writes, and keeps nothing', async () => {
     const tables = () => database.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     const before = tables();
-    expect(database.canWrite()).toEqual({ ok: true });
+    expect((await database.canWrite())).toEqual({ ok: true });
     expect(tables()).toEqual(before);
     expect(database.sqlite.inTransaction).toBe(false);
   });
 
-  it('says locked while another connection holds the write lock, and ok once it lets go', () => {
+  it('says locked while another connection holds the write lock, without holding the event loop, and ok once it lets go', async () => {
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
     try {
-      expect(database.canWrite()).toEqual({ ok: false, reason: 'locked', code: 'SQLITE_BUSY' });
+      // The probe waits for the lock on timers: a timer set after it started still fires first.
+      const order: string[] = [];
+      const probe = database.canWrite().then((result) => {
+        order.push('probe');
+        return result;
+      });
+      setTimeout(() => order.push('timer'), 1);
+      expect(await probe).toEqual({ ok: false, reason: 'locked', code: 'SQLITE_BUSY' });
+      expect(order).toEqual(['timer', 'probe']);
       expect(other.inTransaction).toBe(true);
     } finally {
       other.exec('ROLLBACK');
       other.close();
     }
-    expect(database.canWrite()).toEqual({ ok: true });
+    expect((await database.canWrite())).toEqual({ ok: true });
   });
 
-  it('leaves the main connection its 5 s busy timeout', () => {
-    database.canWrite();
-    expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+  it('leaves the writer without a busy handler (it waits for locks on timers, not by holding the event loop)', async () => {
+    await database.canWrite();
+    expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(0);
   });
 
   it('says read-only where a write is refused, though BEGIN IMMEDIATE alone succeeds there', () => {
@@ -59,12 +69,12 @@ describe('OpenDatabase.canWrite', () => {
     }
   });
 
-  it('works on an in-memory database', () => {
-    const memory = openDatabase(':memory:');
+  it('works on an in-memory database', async () => {
+    const memory = openSqliteDatabase(':memory:');
     try {
-      expect(memory.canWrite()).toEqual({ ok: true });
+      expect(await memory.canWrite()).toEqual({ ok: true });
     } finally {
-      memory.close();
+      await memory.close();
     }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export interface RecordedRequest {
   method: string;
@@ -18,6 +19,12 @@ export interface RecordedRequest {
   body: string;
   /** Parsed JSON body, or undefined. */
   json: unknown;
+  /** The client's port: requests with the same one came over the same connection. */
+  remotePort: number | undefined;
+  /** performance.now() when the whole request had arrived. */
+  receivedAt: number;
+  /** performance.now() when the answer was fully written (unset until then, or if there was none). */
+  answeredAt?: number;
 }
 
 export type Reply =
@@ -38,7 +45,13 @@ export type Reply =
   /** No Content-Length, `Connection: close`: the body is cut short and the response ends "cleanly". */
   | { kind: 'truncated'; status?: number; body: string }
   /** Bytes that are not HTTP at all. */
-  | { kind: 'garbage' };
+  | { kind: 'garbage' }
+  /** Another reply, sent this long after the request arrived. */
+  | { kind: 'later'; afterMs: number; reply: Reply }
+  /** Another reply, sent when the promise settles (the test decides when). */
+  | { kind: 'held'; until: Promise<Reply> }
+  /** Headers and the first half of a JSON body at once, the rest after `gapMs`. */
+  | { kind: 'split'; status?: number; body: unknown; gapMs: number };
 
 export type Handler = (req: RecordedRequest) => Reply;
 
@@ -50,6 +63,10 @@ export class FakeKhalti {
   private queue: Reply[] = [];
   private handler: Handler = () => ({ kind: 'json', status: 500, body: { detail: 'fake: no reply scripted' } });
   private port = 0;
+  private open = 0;
+  /** The most requests this fake was ever answering at once. */
+  maxInFlight = 0;
+  private readonly arrivalWaiters: Array<{ count: number; resolve: () => void }> = [];
 
   constructor() {
     this.server = createServer((req, res) => void this.onRequest(req, res));
@@ -81,9 +98,16 @@ export class FakeKhalti {
     return this;
   }
 
+  /** Resolves once this many requests have arrived in all. */
+  waitForRequests(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.arrivalWaiters.push({ count, resolve }));
+  }
+
   /** Forget requests, queued replies and the handler; drop open connections. */
   reset(): void {
     this.requests.length = 0;
+    this.maxInFlight = 0;
     this.queue = [];
     this.handler = () => ({ kind: 'json', status: 500, body: { detail: 'fake: no reply scripted' } });
     this.dropConnections();
@@ -127,8 +151,18 @@ export class FakeKhalti {
       headers: req.headers,
       body,
       json,
+      remotePort: req.socket.remotePort,
+      receivedAt: performance.now(),
     };
     this.requests.push(recorded);
+    this.open++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.open);
+    res.on('finish', () => (recorded.answeredAt = performance.now()));
+    res.on('close', () => this.open--);
+    for (const waiter of this.arrivalWaiters.filter((w) => this.requests.length >= w.count)) {
+      this.arrivalWaiters.splice(this.arrivalWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     const reply = this.queue.shift() ?? this.handler(recorded);
     this.send(reply, res);
   }
@@ -136,6 +170,26 @@ export class FakeKhalti {
   private send(reply: Reply, res: ServerResponse): void {
     const socket = res.socket!;
     switch (reply.kind) {
+      case 'later':
+        this.later(reply.afterMs, () => {
+          if (!res.destroyed) this.send(reply.reply, res);
+        });
+        return;
+      case 'held':
+        void reply.until.then((next) => {
+          if (!res.destroyed) this.send(next, res);
+        });
+        return;
+      case 'split': {
+        const text = JSON.stringify(reply.body);
+        const half = Math.floor(text.length / 2);
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.write(text.slice(0, half));
+        this.later(reply.gapMs, () => {
+          if (!res.destroyed) res.end(text.slice(half));
+        });
+        return;
+      }
       case 'json': {
         const text = JSON.stringify(reply.body);
         res.writeHead(reply.status ?? 200, {

@@ -21,13 +21,12 @@ function format(original: Error) {
 
 describe('Khalti errors at the top level', () => {
   test.each([
-    ['404 Not found.', new KhaltiNotFoundError('lookup', 404, 'Not found.'), 404, /HTTP 404: Not found\./],
-    ['400 field errors', new KhaltiValidationError('lookup', 400, { pidx: ['This field may not be blank.'] }), 400, /pidx: This field may not be blank\./],
-    ['400 detail', new KhaltiRejectedError('lookup', 400, 'Something odd.'), 400, /HTTP 400: Something odd\./],
+    ['404 Not found.', new KhaltiNotFoundError('lookup', 404, 'Not found.'), 404, /^Khalti does not know this payment \(its lookup answered HTTP 404: Not found\.\)/],
+    ['400 field errors', new KhaltiValidationError('lookup', 400, { pidx: ['This field may not be blank.'] }), 400, /^Khalti could not answer the lookup .*pidx: This field may not be blank\./],
+    ['400 detail', new KhaltiRejectedError('lookup', 400, 'Something odd.'), 400, /^Khalti could not answer the lookup .*HTTP 400: Something odd\./],
   ])('a lookup answered %s is UPSTREAM_UNAVAILABLE with the upstream status', (_label, error, status, message) => {
     const { formatted, logs } = format(error);
     expect(formatted.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: status });
-    expect(formatted.message).toMatch(/^Khalti could not answer the lookup/);
     expect(formatted.message).toMatch(message);
     expect(formatted.message).toMatch(/nothing was changed/);
     expect(formatted.path).toEqual(['verifyPayment']);
@@ -45,6 +44,14 @@ describe('Khalti errors at the top level', () => {
       upstreamStatus: 503,
     });
     expect(format(new KhaltiUnavailableError('lookup', 'connect', 'refused')).formatted.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE' });
+  });
+
+  test('a storage failure has its own code and says what happened, with the id of its log line', () => {
+    const { formatted } = format(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    expect(formatted.extensions).toMatchObject({ code: 'STORAGE_UNAVAILABLE', errorId: expect.any(String) });
+    expect(formatted.message).toMatch(/database is busy; nothing was written/);
+    const fromPostgres = format(Object.assign(new Error('could not extend file'), { code: '53100' })).formatted;
+    expect(fromPostgres.extensions?.code).toBe('STORAGE_UNAVAILABLE');
   });
 
   test('anything else is still masked', () => {

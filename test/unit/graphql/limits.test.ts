@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getIntrospectionQuery, getOperationAST, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { getIntrospectionQuery, getOperationAST, Kind, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { noIntrospectionRule } from '../../../src/graphql/limits/introspection';
 import { OperationGuard } from '../../../src/graphql/limits/operation-guard';
 import {
@@ -56,7 +56,7 @@ function gatewayErrors(query: string, variables: Record<string, unknown> = {}, i
   if (!parsed.document) return parsed.errors.map((error) => error.message);
   const invalid = validate(schema, parsed.document, [...specifiedRules, ...g.validationRules]);
   if (invalid.length > 0) return invalid.map((error) => error.message);
-  const { refusal } = g.admit(parsed.document, getOperationAST(parsed.document)!, variables, null);
+  const { refusal } = g.measure(parsed.document, getOperationAST(parsed.document)!, variables);
   return refusal ? [refusal.message] : [];
 }
 
@@ -188,12 +188,31 @@ describe('aliases and top-level fields', () => {
     expect(errors).toEqual(['The operation uses 500 aliases; the limit is 15.', 'The operation selects 500 top-level fields; the limit is 10.']);
     expect(gatewayErrors(mutation)).toEqual([`The document has more than ${DEFAULT_QUERY_LIMITS.maxTokens} tokens, the limit; nothing was run.`]);
 
-    // 2^30 aliased fields once expanded; measured in milliseconds.
+    // 2^30 aliased fields once expanded; each fragment's selections are read twice, once by each
+    // walk (the measure, and the top-level fields). A walk that expanded the fragments would read
+    // F30's 2^30 times: the count stops it at the third.
     const levels = Array.from({ length: 30 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join('\n');
-    const bomb = `{ ...F0 }\n${levels}\nfragment F30 on Query { x: checkoutConfig { environment } }`;
-    const started = Date.now();
-    expect(shape(bomb).aliases).toBe(2 ** 30);
-    expect(Date.now() - started).toBeLessThan(500);
+    const bomb = parse(`{ ...F0 }\n${levels}\nfragment F30 on Query { x: checkoutConfig { environment } }`);
+    const reads = new Map<string, number>();
+    const counted = {
+      ...bomb,
+      definitions: bomb.definitions.map((definition) => {
+        if (definition.kind !== Kind.FRAGMENT_DEFINITION) return definition;
+        const name = definition.name.value;
+        const selectionSet = new Proxy(definition.selectionSet, {
+          get(target, property, receiver) {
+            if (property === 'selections') {
+              reads.set(name, (reads.get(name) ?? 0) + 1);
+              if (reads.get(name)! > 2) throw new Error(`fragment ${name} read again: expanded, not measured once`);
+            }
+            return Reflect.get(target, property, receiver);
+          },
+        });
+        return { ...definition, selectionSet };
+      }),
+    };
+    expect(measureOperation(getOperationAST(counted)!, counted).aliases).toBe(2 ** 30);
+    expect([...reads.values()]).toEqual(Array.from({ length: 31 }, () => 2));
   });
 });
 

@@ -39,7 +39,7 @@ function metricNames(expr: string): string[] {
 }
 
 function exposedNames(): Set<string> {
-  const snapshot = new OperationsSnapshot({ countByStatus: () => [], countDueForLookup: () => 0 }, { countInState: () => 0 });
+  const snapshot = new OperationsSnapshot({ countByStatus: async () => [], countDueForLookup: async () => 0 }, { countInState: async () => 0 });
   const metrics = createGatewayMetrics(snapshot);
   metrics.graphql(buildSchema('type Query { ok: Boolean }'));
   const names = new Set<string>();

@@ -10,66 +10,66 @@ const HOUR = 60 * 60 * 1000;
 
 describe('Reconciler', () => {
   let domain: Domain;
-  beforeEach(() => {
-    domain = createDomain();
+  beforeEach(async () => {
+    domain = await createDomain();
   });
   afterEach(() => domain.close());
 
   const pastExpiry = (expiresAt: Date) => domain.clock.set(new Date(expiresAt.getTime() + 10_000));
 
   it('leaves an INITIATED payment as it is when the lookup past expires_at fails: no EXPIRED, no made-up fields', async () => {
-    const payment = domain.initiated();
+    const payment = await domain.initiated();
     pastExpiry(payment.expiresAt);
     domain.khalti.thenLookup(unavailable());
     await domain.reconciler.runOnce();
-    const row = domain.state.get(payment.pidx)!;
+    const row = (await domain.state.get(payment.pidx))!;
     expect(row).toMatchObject({ status: 'INITIATED', totalAmount: null, fee: null, expiryInferred: false });
     expect(row.nextLookupAt!.getTime()).toBeGreaterThan(domain.clock.now.getTime());
-    expect(story(domain, payment.pidx).map((entry) => entry.line)).toEqual(['status_change:initiate']);
+    expect((await story(domain, payment.pidx)).map((entry) => entry.line)).toEqual(['status_change:initiate']);
 
     // Khalti answers again: the buyer had paid; it is COMPLETED, not EXPIRED.
     domain.khalti.says(payment.pidx, 'COMPLETED', { transactionId: 'txn' });
     domain.clock.set(row.nextLookupAt!);
     await domain.reconciler.runOnce();
-    expect(domain.state.get(payment.pidx)).toMatchObject({ status: 'COMPLETED', lateCompletion: false, nextLookupAt: null });
+    expect((await domain.state.get(payment.pidx))).toMatchObject({ status: 'COMPLETED', lateCompletion: false, nextLookupAt: null });
   });
 
   it('records EXPIRED after a lookup past expires_at that still says Initiated, then looks again 1 h and 24 h after expiry', async () => {
-    const payment = domain.initiated();
+    const payment = await domain.initiated();
     pastExpiry(payment.expiresAt);
     await domain.reconciler.runOnce();
-    let row = domain.state.get(payment.pidx)!;
+    let row = (await domain.state.get(payment.pidx))!;
     expect(row).toMatchObject({ status: 'EXPIRED', expiryInferred: true });
     expect(row.nextLookupAt).toEqual(new Date(payment.expiresAt.getTime() + LATE_COMPLETION_CHECKS_MS[0]!));
 
     domain.clock.set(row.nextLookupAt!);
     await domain.reconciler.runOnce();
-    row = domain.state.get(payment.pidx)!;
+    row = (await domain.state.get(payment.pidx))!;
     expect(row.nextLookupAt).toEqual(new Date(payment.expiresAt.getTime() + 24 * HOUR));
 
     domain.clock.set(row.nextLookupAt!);
     await domain.reconciler.runOnce();
-    expect(domain.state.get(payment.pidx)!.nextLookupAt).toBeNull();
+    expect((await domain.state.get(payment.pidx))!.nextLookupAt).toBeNull();
     expect(domain.khalti.lookups.filter((pidx) => pidx === payment.pidx)).toHaveLength(3);
   });
 
   it('finds a late completion on the slow tail, without the buyer coming back', async () => {
-    const payment = domain.initiated();
+    const payment = await domain.initiated();
     pastExpiry(payment.expiresAt);
     await domain.reconciler.runOnce();
     domain.khalti.says(payment.pidx, 'COMPLETED', { transactionId: 'txn-late', totalAmount: 1300 });
-    domain.clock.set(domain.state.get(payment.pidx)!.nextLookupAt!);
+    domain.clock.set((await domain.state.get(payment.pidx))!.nextLookupAt!);
     await domain.reconciler.runOnce();
-    expect(domain.state.get(payment.pidx)).toMatchObject({ status: 'COMPLETED', lateCompletion: true, nextLookupAt: null });
+    expect((await domain.state.get(payment.pidx))).toMatchObject({ status: 'COMPLETED', lateCompletion: true, nextLookupAt: null });
     expect(domain.events.at(-1)).toMatchObject({ previousStatus: 'EXPIRED', status: 'COMPLETED', source: 'RECONCILER' });
     expect(domain.warnings).toHaveLength(1);
   });
 
   it('does not infer EXPIRED before expires_at (and the grace) has passed', async () => {
-    const payment = domain.initiated();
+    const payment = await domain.initiated();
     domain.clock.set(new Date(payment.expiresAt.getTime() - 1000));
     await domain.reconciler.runOnce();
-    expect(domain.state.get(payment.pidx)).toMatchObject({ status: 'INITIATED' });
+    expect((await domain.state.get(payment.pidx))).toMatchObject({ status: 'INITIATED' });
   });
 
   it('settles an UNKNOWN refund only when due, backing off between looks', async () => {
@@ -81,18 +81,18 @@ describe('Reconciler', () => {
 
     const gaps: number[] = [];
     for (let pass = 0; pass < 4; pass += 1) {
-      const due = domain.refunds.forPayment(payment.pidx)[0]!.nextSettleAt!;
+      const due = (await domain.refunds.forPayment(payment.pidx))[0]!.nextSettleAt!;
       domain.clock.set(due);
       const before = looks();
       await domain.reconciler.runOnce();
       expect(looks()).toBeGreaterThan(before);
-      gaps.push(domain.refunds.forPayment(payment.pidx)[0]!.nextSettleAt!.getTime() - domain.clock.now.getTime());
+      gaps.push((await domain.refunds.forPayment(payment.pidx))[0]!.nextSettleAt!.getTime() - domain.clock.now.getTime());
     }
     expect(gaps).toEqual([2000, 4000, 8000, 16000]);
     const before = looks();
     domain.clock.advance(1000);
     await domain.reconciler.runOnce();
     expect(looks()).toBe(before);
-    expect(domain.refunds.forPayment(payment.pidx)[0]!.state).toBe('UNKNOWN');
+    expect((await domain.refunds.forPayment(payment.pidx))[0]!.state).toBe('UNKNOWN');
   });
 });

@@ -3,7 +3,7 @@
  * lookup, blocks further refunds until proof or an admin settles it, and `paid` turns false as soon
  * as anything was refunded, whatever Khalti's status says yet.
  */
-import { KhaltiRejectedError } from '../../../src/khalti/khalti.errors';
+import { KhaltiRejectedError, KhaltiUnavailableError } from '../../../src/khalti/khalti.errors';
 import { runAs } from '../../../src/payments/actor.context';
 import { isPaid } from '../../../src/payments/status.rules';
 import { createDomain, story, unavailable, type Domain } from './support/domain';
@@ -12,26 +12,26 @@ const DAY = 24 * 60 * 60 * 1000;
 
 describe('RefundService', () => {
   let domain: Domain;
-  beforeEach(() => {
-    domain = createDomain();
+  beforeEach(async () => {
+    domain = await createDomain();
   });
   afterEach(() => domain.close());
 
-  const paidNow = (pidx: string) => {
-    const row = domain.state.get(pidx)!;
+  const paidNow = async (pidx: string) => {
+    const row = (await domain.state.get(pidx))!;
     return isPaid({ ...row, status: row.status as 'COMPLETED' });
   };
 
   it("makes paid false as soon as a refund succeeded, though the lookup after it fails and Khalti's status still says Completed", async () => {
     const payment = await domain.completed();
-    expect(paidNow(payment.pidx)).toBe(true);
+    expect((await paidNow(payment.pidx))).toBe(true);
     domain.khalti.thenLookup(unavailable());
     const outcome = await domain.refunds.refund({ pidx: payment.pidx, amount: 300 }, 'key_admin');
     expect(outcome.refund).toMatchObject({ state: 'SUCCEEDED', amount: 300 });
     // The record never claims a status Khalti has not reported...
-    expect(domain.state.get(payment.pidx)).toMatchObject({ status: 'COMPLETED', refundedAmount: 300 });
+    expect((await domain.state.get(payment.pidx))).toMatchObject({ status: 'COMPLETED', refundedAmount: 300 });
     // ...and it is not "paid" any more.
-    expect(paidNow(payment.pidx)).toBe(false);
+    expect((await paidNow(payment.pidx))).toBe(false);
   });
 
   it('keeps a refund whose answer was lost UNKNOWN, however long Khalti says "not refunded", and never resends it', async () => {
@@ -43,14 +43,32 @@ describe('RefundService', () => {
       domain.clock.advance(DAY);
       await domain.refunds.settle(lost.refund!.id);
     }
-    expect(domain.refunds.forPayment(payment.pidx).map((refund) => refund.state)).toEqual(['UNKNOWN']);
+    expect((await domain.refunds.forPayment(payment.pidx)).map((refund) => refund.state)).toEqual(['UNKNOWN']);
     expect(domain.khalti.refunds).toHaveLength(1);
-    expect(domain.state.get(payment.pidx)!.refundedAmount).toBe(0);
+    expect((await domain.state.get(payment.pidx))!.refundedAmount).toBe(0);
     // Five looks, but no audit row per look: only the request and the unknown outcome.
-    expect(story(domain, payment.pidx).filter((entry) => entry.line.startsWith('refund:')).map((entry) => entry.line)).toEqual([
+    expect((await story(domain, payment.pidx)).filter((entry) => entry.line.startsWith('refund:')).map((entry) => entry.line)).toEqual([
       'refund:refund_requested',
       'refund:refund_outcome_unknown',
     ]);
+  });
+
+  it('fails a refund refused before anything reached Khalti, frees its balance and its idempotency key', async () => {
+    const payment = await domain.completed();
+    const notSent = new KhaltiUnavailableError('refund', 'pool_exhausted', 'no connection to Khalti free within 1000 ms; nothing was sent', undefined, undefined, {
+      nothingSent: true,
+    });
+    domain.khalti.thenRefund(notSent);
+    await expect(domain.refunds.refund({ pidx: payment.pidx, amount: 500, idempotencyKey: 'key-1' }, 'admin')).rejects.toBe(notSent);
+    const [failed] = await domain.refunds.forPayment(payment.pidx);
+    expect(failed).toMatchObject({ state: 'FAILED', idempotencyKey: null });
+    expect((await domain.state.get(payment.pidx))!.refundedAmount).toBe(0);
+
+    // The same request again is a new attempt, and Khalti is asked once more.
+    const again = await domain.refunds.refund({ pidx: payment.pidx, amount: 500, idempotencyKey: 'key-1' }, 'admin');
+    expect(again.userErrors).toEqual([]);
+    expect(again.refund).toMatchObject({ state: 'SUCCEEDED', amount: 500, idempotencyKey: 'key-1' });
+    expect(domain.khalti.refunds).toHaveLength(2);
   });
 
   it('refuses another refund of the payment while one is UNKNOWN (REFUND_OUTCOME_UNKNOWN), without calling Khalti', async () => {
@@ -71,7 +89,7 @@ describe('RefundService', () => {
     domain.khalti.says(payment.pidx, 'PARTIALLY_REFUNDED', { transactionId: payment.transactionId, refunded: true });
     const settled = await domain.refunds.settle(lost.refund!.id);
     expect(settled).toMatchObject({ state: 'SUCCEEDED', amount: 300 });
-    expect(domain.state.get(payment.pidx)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 300 });
+    expect((await domain.state.get(payment.pidx))).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 300 });
   });
 
   it("lets an admin resolve an UNKNOWN refund FAILED (freeing the balance), audited with the admin's key id and note", async () => {
@@ -81,7 +99,7 @@ describe('RefundService', () => {
     const resolved = await runAs('key_0123456789ab', () => domain.refunds.resolve({ refundId: lost.refund!.id, state: 'FAILED', note: 'Not on the dashboard' }));
     expect(resolved.userErrors).toEqual([]);
     expect(resolved.refund).toMatchObject({ state: 'FAILED' });
-    expect(story(domain, payment.pidx).at(-1)).toMatchObject({
+    expect((await story(domain, payment.pidx)).at(-1)).toMatchObject({
       line: 'refund:refund_resolved',
       actor: 'key_0123456789ab',
       detail: { refundId: lost.refund!.id, state: 'FAILED', note: 'Not on the dashboard' },
@@ -96,8 +114,8 @@ describe('RefundService', () => {
     const lost = await domain.refunds.refund({ pidx: payment.pidx, amount: 300 }, 'key_admin');
     const resolved = await domain.refunds.resolve({ refundId: lost.refund!.id, state: 'SUCCEEDED', note: 'On the dashboard' });
     expect(resolved.refund).toMatchObject({ state: 'SUCCEEDED', amount: 300 });
-    expect(domain.state.get(payment.pidx)!.refundedAmount).toBe(300);
-    expect(paidNow(payment.pidx)).toBe(false);
+    expect((await domain.state.get(payment.pidx))!.refundedAmount).toBe(300);
+    expect((await paidNow(payment.pidx))).toBe(false);
   });
 
   it('resolves only UNKNOWN refunds, with a state of SUCCEEDED or FAILED and a note', async () => {
@@ -114,7 +132,7 @@ describe('RefundService', () => {
       const outcome = await domain.refunds.resolve(command);
       expect(outcome.userErrors).toEqual([expect.objectContaining({ field, code })]);
     }
-    expect(domain.refunds.forPayment(payment.pidx).map((refund) => refund.state)).toEqual(['SUCCEEDED']);
+    expect((await domain.refunds.forPayment(payment.pidx)).map((refund) => refund.state)).toEqual(['SUCCEEDED']);
   });
 
   it("records Khalti's own refusal FAILED and frees the balance (that answer is conclusive)", async () => {
@@ -139,14 +157,14 @@ describe('RefundService', () => {
     };
     const inFlight = domain.refunds.refund({ pidx: payment.pidx, amount: 300 }, 'key_admin');
     await new Promise((resolve) => setImmediate(resolve));
-    expect(domain.refunds.markAbandonedUnknown()).toBe(0);
+    expect((await domain.refunds.markAbandonedUnknown())).toBe(0);
     expect((await domain.refunds.refund({ pidx: payment.pidx, amount: 1 }, 'key_admin')).userErrors).toEqual([
       expect.objectContaining({ code: 'NOT_REFUNDABLE' }),
     ]);
     domain.clock.advance(60_000);
-    expect(domain.refunds.markAbandonedUnknown()).toBe(1);
+    expect((await domain.refunds.markAbandonedUnknown())).toBe(1);
     release();
     await inFlight;
-    expect(domain.refunds.forPayment(payment.pidx).map((refund) => refund.state)).toEqual(['UNKNOWN']);
+    expect((await domain.refunds.forPayment(payment.pidx)).map((refund) => refund.state)).toEqual(['UNKNOWN']);
   });
 });

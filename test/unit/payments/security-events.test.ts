@@ -6,7 +6,7 @@ function setup(perMinute = 5) {
   const logs: string[] = [];
   let clock = new Date('2026-12-01T10:00:00Z');
   const events = new SecurityEvents(
-    { securityEvent: (event) => rows.push(event) },
+    { securityEvent: async (event) => rows.push(event) },
     { perMinute, now: () => clock, log: (line) => logs.push(line) },
   );
   return { rows, logs, events, advance: (ms: number) => (clock = new Date(clock.getTime() + ms)) };
@@ -15,24 +15,24 @@ function setup(perMinute = 5) {
 const probe = (n: number): SecurityEvent => ({ operation: 'return_unknown_pidx', detail: { pidx: `Probe${n}` } });
 
 describe('SecurityEvents', () => {
-  it('writes at most the cap in a minute, counts the rest, and warns once', () => {
+  it('writes at most the cap in a minute, counts the rest, and warns once (calls made all at once included)', async () => {
     const { rows, logs, events } = setup(5);
-    const written = Array.from({ length: 1000 }, (_, i) => events.record(probe(i)));
+    const written = await Promise.all(Array.from({ length: 1000 }, (_, i) => events.record(probe(i))));
     expect(written.filter(Boolean)).toHaveLength(5);
     expect(rows).toHaveLength(5);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toContain('more than 5 security events this minute');
   });
 
-  it('summarises what was dropped in one row at the next window, within that window\'s cap', () => {
+  it('summarises what was dropped in one row at the next window, within that window\'s cap', async () => {
     const { rows, logs, events, advance } = setup(5);
-    for (let i = 0; i < 20; i += 1) events.record(probe(i));
-    for (let i = 0; i < 3; i += 1) events.record({ operation: 'return_malformed_pidx', detail: { reason: 'shape', length: 9 } });
+    for (let i = 0; i < 20; i += 1) await events.record(probe(i));
+    for (let i = 0; i < 3; i += 1) await events.record({ operation: 'return_malformed_pidx', detail: { reason: 'shape', length: 9 } });
     advance(59_999);
-    events.record(probe(99));
+    await events.record(probe(99));
     expect(rows).toHaveLength(5);
     advance(1);
-    for (let i = 0; i < 10; i += 1) events.record(probe(100 + i));
+    for (let i = 0; i < 10; i += 1) await events.record(probe(100 + i));
     expect(rows).toHaveLength(10);
     expect(rows[5]).toMatchObject({
       operation: 'security_events_suppressed',
@@ -42,11 +42,11 @@ describe('SecurityEvents', () => {
     expect(logs).toHaveLength(2);
   });
 
-  it('writes no summary when nothing was dropped', () => {
+  it('writes no summary when nothing was dropped', async () => {
     const { rows, events, advance } = setup(5);
-    events.record(probe(1));
+    await events.record(probe(1));
     advance(120_000);
-    events.record(probe(2));
+    await events.record(probe(2));
     expect(rows.map((row) => row.operation)).toEqual(['return_unknown_pidx', 'return_unknown_pidx']);
   });
 });

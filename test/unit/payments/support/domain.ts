@@ -3,12 +3,12 @@
  * the real repositories and services, an injected clock, and a scripted fake of the Khalti client
  * in place of undici. Unit tests of the domain rules drive it directly.
  */
-import { AuditRepository } from '../../../../src/db/audit.repository';
-import { openDatabase, type OpenDatabase } from '../../../../src/db/connection';
-import { PaymentsRepository } from '../../../../src/db/payments.repository';
-import { RefundsRepository } from '../../../../src/db/refunds.repository';
+import { openDatabase, type Database } from '../../../../src/db/connection';
+import { TEST_ENGINE } from '../../../support/engine';
+import { paymentRow } from '../../../support/payment-row';
+import { createPostgresDatabase } from '../../../support/postgres';
+import type { PaymentsRepository } from '../../../../src/db/payments.repository';
 import type { PaymentRow } from '../../../../src/db/schema';
-import { immediately } from '../../../../src/db/transaction';
 import { KhaltiUnavailableError } from '../../../../src/khalti/khalti.errors';
 import type { LookupResult, RefundRequest, RefundResult } from '../../../../src/khalti/khalti.types';
 import type { PaymentStatus } from '../../../../src/payments/payment-status';
@@ -92,7 +92,7 @@ export const unavailable = (operation: 'lookup' | 'refund' = 'lookup') =>
   new KhaltiUnavailableError(operation, 'timeout', 'the fake timed out', undefined);
 
 export interface Domain {
-  database: OpenDatabase;
+  database: Database;
   khalti: FakeKhalti;
   payments: PaymentsRepository;
   audit: AuditService;
@@ -101,12 +101,14 @@ export interface Domain {
   state: PaymentStateService;
   refunds: RefundService;
   reconciler: Reconciler;
+  /** Another reconciler on the same database and services (as a second instance would run). */
+  secondReconciler(options?: Partial<ReconcilerOptions>): Reconciler;
   clock: { now: Date; advance(ms: number): void; set(at: Date): void };
   /** Stores an INITIATED payment (as initiate would) and returns it. */
-  initiated(overrides?: Partial<PaymentRow>): PaymentRow;
+  initiated(overrides?: Partial<PaymentRow>): Promise<PaymentRow>;
   /** An INITIATED payment that Khalti then reports Completed, applied by a lookup. */
   completed(overrides?: Partial<PaymentRow>): Promise<PaymentRow>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export const ABANDON_AFTER_MS = 20_000;
@@ -114,8 +116,10 @@ export const INTERVAL_MS = 1_000;
 
 let counter = 0;
 
-export function createDomain(reconcilerOptions: Partial<ReconcilerOptions> = {}): Domain {
-  const database = openDatabase(':memory:');
+/** The database is SQLite in memory, or a fresh PostgreSQL database when the suite runs on PostgreSQL. */
+export async function createDomain(reconcilerOptions: Partial<ReconcilerOptions> = {}): Promise<Domain> {
+  const postgres = TEST_ENGINE === 'postgres' ? await createPostgresDatabase() : null;
+  const database = await openDatabase(postgres?.url ?? ':memory:');
   const clock = {
     now: new Date('2026-12-01T10:00:00.000Z'),
     advance(ms: number) {
@@ -127,63 +131,37 @@ export function createDomain(reconcilerOptions: Partial<ReconcilerOptions> = {})
   };
   const now = () => clock.now;
   const khalti = new FakeKhalti();
-  const payments = new PaymentsRepository(database.db);
-  const audit = new AuditService(new AuditRepository(database.db), now);
+  const payments = database.read.payments;
+  const audit = new AuditService(database, now);
   const published = new PaymentEvents();
   const events: PaymentStatusChangeEvent[] = [];
   const originalPublish = published.publish.bind(published);
   published.publish = (event) => {
-    events.push(event);
-    originalPublish(event);
+    const fresh = originalPublish(event);
+    if (fresh) events.push(event);
+    return fresh;
   };
   const warnings: string[] = [];
-  const state = new PaymentStateService(database.db, payments, khalti, audit, published, { now, warn: (line) => warnings.push(line) });
-  const refunds = new RefundService(database.db, payments, new RefundsRepository(database.db), khalti, state, audit, {
+  const state = new PaymentStateService(database, khalti, audit, published, { now, warn: (line) => warnings.push(line) });
+  const refunds = new RefundService(database, khalti, state, audit, {
     abandonAfterMs: ABANDON_AFTER_MS,
     settleBaseDelayMs: INTERVAL_MS,
     settleMaxDelayMs: 60 * INTERVAL_MS,
     now,
   });
-  const reconciler = new Reconciler(payments, state, refunds, { intervalMs: INTERVAL_MS, now, ...reconcilerOptions });
+  const reconciler = new Reconciler(database, state, refunds, { intervalMs: INTERVAL_MS, now, ...reconcilerOptions });
 
-  const initiated = (overrides: Partial<PaymentRow> = {}): PaymentRow => {
+  const initiated = async (overrides: Partial<PaymentRow> = {}): Promise<PaymentRow> => {
     counter += 1;
     const at = clock.now;
-    const row: PaymentRow = {
-      pidx: `pidx${counter}`,
-      purchaseOrderId: `order-${counter}`,
-      purchaseOrderName: 'Sticker',
-      amount: 1300,
-      totalAmount: null,
-      status: 'INITIATED',
-      transactionId: null,
-      fee: null,
-      refunded: false,
-      refundedAmount: 0,
-      paymentUrl: `https://khalti.example/pay/${counter}`,
-      returnUrl: 'https://shop.example.com/done',
-      customerName: null,
-      customerEmail: null,
-      customerPhone: null,
-      personalDataErasedAt: null,
-      expiryInferred: false,
-      lateCompletion: false,
-      bankPayment: false,
-      requestFingerprint: `fp-${counter}`,
-      expiresAt: new Date(at.getTime() + 30 * 60 * 1000),
-      createdAt: at,
-      updatedAt: at,
-      nextLookupAt: new Date(at.getTime() + INTERVAL_MS),
-      lookupAttempts: 0,
-      version: 0,
-      ...overrides,
-    };
-    immediately(database.db, () => state.insertInitiated(row));
-    return payments.byPidx(row.pidx)!;
+    const row = paymentRow(`pidx${counter}`, at, { nextLookupAt: new Date(at.getTime() + INTERVAL_MS), ...overrides });
+    await database.transaction((tx) => state.insertInitiated(tx, row));
+    return (await payments.byPidx(row.pidx))!;
   };
 
   return {
     database,
+    secondReconciler: (options = {}) => new Reconciler(database, state, refunds, { intervalMs: INTERVAL_MS, now, ...reconcilerOptions, ...options }),
     khalti,
     payments,
     audit,
@@ -195,16 +173,19 @@ export function createDomain(reconcilerOptions: Partial<ReconcilerOptions> = {})
     clock,
     initiated,
     async completed(overrides = {}) {
-      const row = initiated(overrides);
+      const row = await initiated(overrides);
       khalti.says(row.pidx, 'COMPLETED', { totalAmount: row.amount, transactionId: `txn-${row.pidx}`, fee: 30 });
       await state.refresh(row.pidx, 'LOOKUP');
-      return payments.byPidx(row.pidx)!;
+      return (await payments.byPidx(row.pidx))!;
     },
-    close: () => database.close(),
+    async close() {
+      await database.close();
+      await postgres?.drop();
+    },
   };
 }
 
 /** The audit rows of one payment, oldest first, as `kind:operation` with the parsed detail. */
-export function story(domain: Domain, pidx: string): { line: string; actor: string | null; detail: Record<string, unknown> }[] {
-  return domain.audit.forPayment(pidx).map((row) => ({ line: `${row.kind}:${row.operation}`, actor: row.actor, detail: row.detail ? JSON.parse(row.detail) : {} }));
+export async function story(domain: Domain, pidx: string): Promise<{ line: string; actor: string | null; detail: Record<string, unknown> }[]> {
+  return (await domain.audit.forPayment(pidx)).map((row) => ({ line: `${row.kind}:${row.operation}`, actor: row.actor, detail: row.detail ? JSON.parse(row.detail) : {} }));
 }

@@ -1,7 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
+// One migrations folder per dialect: drizzle-kit's journal and snapshots are dialect-specific.
 export default defineConfig({
   dialect: 'sqlite',
   schema: './src/db/schema.ts',
-  out: './drizzle',
+  out: './drizzle/sqlite',
 });

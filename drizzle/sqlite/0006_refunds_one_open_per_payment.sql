@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `refunds_one_open_per_payment` ON `refunds` (`pidx`) WHERE "refunds"."state" IN ('REQUESTED', 'UNKNOWN');

@@ -1,0 +1,265 @@
+/**
+ * One execution per distinct subscription. Subscribers that asked the same thing — the same
+ * document, operation and variables, with the same role — share one upstream graphql-js
+ * subscription: each event is executed once (resolvers, type-graphql middlewares and auth checks
+ * included), finished once (error formatting, extensions.cost) and serialized once; every
+ * subscriber of the group is handed the same result.
+ *
+ * Why the role is in the key: what an execution returns depends on its context only through the
+ * caller's role (@Authorized fields such as Payment.refunds are FORBIDDEN below admin). A client-key
+ * subscriber and an admin-key subscriber with the same document are in different groups, so an
+ * admin-only field can never reach a client key. Within a role the group runs under the context of
+ * the subscriber that created it: its key id is what actorMiddleware would attribute upstream calls
+ * to, and an event's execution makes none (it reads the row the event carries, and the database).
+ *
+ * Serialization: graphql-ws stringifies each `next` message itself ({id, type, payload}) and only
+ * the id differs between subscribers. The payload handed to it is a SharedPayload whose toJSON()
+ * leaves a marker; the socket's send() (see graphql-server.ts) puts the JSON made once in its
+ * place. The marker is the last member of the message, after the client-chosen id, so the id can
+ * never be mistaken for it.
+ */
+import { print, subscribe as graphqlSubscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
+
+type Upstream = AsyncGenerator<ExecutionResult, void, void> | AsyncIterableIterator<ExecutionResult>;
+type SubscribeResult = Upstream | ExecutionResult;
+
+/** What the group key is made of, null when this operation must run alone. */
+export type ShareKeyOf = (args: ExecutionArgs) => string | null;
+
+export interface SharedSubscriptionsOptions {
+  /** The group key (default: role, printed document, operation name and variables). */
+  keyOf: ShareKeyOf;
+  /** The payload subscribers receive for a result (formatting, extensions), made once per event. */
+  finish: (result: ExecutionResult, args: ExecutionArgs) => Record<string, unknown>;
+  /** graphql-js subscribe (tests may count it). */
+  subscribe?: (args: ExecutionArgs) => Promise<SubscribeResult> | SubscribeResult;
+}
+
+const MARKER = '\u0000khalti-graphql:shared-payload';
+/** How the marker reads at the end of a stringified graphql-ws message. */
+const MARKER_TAIL = `"payload":${JSON.stringify(MARKER)}}`;
+/** The JSON of the SharedPayload whose toJSON() ran last (stringify and send are one synchronous step). */
+let lastSerialized: string | null = null;
+
+/** A payload serialized once; graphql-ws's JSON.stringify leaves a marker that withSharedPayload() replaces. */
+export class SharedPayload {
+  constructor(readonly json: string) {}
+
+  toJSON(): string {
+    lastSerialized = this.json;
+    return MARKER;
+  }
+}
+
+/** A message about to be written to a socket, with the shared payload's JSON in place of its marker. */
+export function withSharedPayload(data: unknown): unknown {
+  if (typeof data !== 'string' || lastSerialized === null || !data.endsWith(MARKER_TAIL)) return data;
+  const json = lastSerialized;
+  lastSerialized = null;
+  return `${data.slice(0, data.length - MARKER_TAIL.length)}"payload":${json}}`;
+}
+
+/** JSON with object keys sorted, so that {a, b} and {b, a} variables make one key. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.keys(value as Record<string, unknown>)
+    .sort()
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+  return `{${entries.join(',')}}`;
+}
+
+/** The default group key: [role, document, operationName, variables]; null without a caller. */
+export function roleDocumentVariablesKey(roleOf: (contextValue: unknown) => string | null): ShareKeyOf {
+  return (args) => {
+    const role = roleOf(args.contextValue);
+    if (role === null) return null;
+    return JSON.stringify([role, print(args.document), args.operationName ?? null, canonicalJson(args.variableValues ?? {})]);
+  };
+}
+
+/** The payload made once for a result a group delivered. */
+const SHARED_PAYLOADS = new WeakMap<ExecutionResult, SharedPayload>();
+
+function isAsyncIterable(value: unknown): value is Upstream {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** One subscriber's view of a group: a queue of the group's results, in order. */
+class Member implements AsyncGenerator<ExecutionResult, void, void> {
+  private readonly queue: ExecutionResult[] = [];
+  private waiting: { resolve: (result: IteratorResult<ExecutionResult, void>) => void; reject: (error: unknown) => void } | null = null;
+  private ended = false;
+  private failure: { error: unknown } | null = null;
+
+  constructor(private readonly leave: (member: Member) => void) {}
+
+  deliver(result: ExecutionResult): void {
+    if (this.ended) return;
+    if (this.waiting) {
+      const { resolve } = this.waiting;
+      this.waiting = null;
+      resolve({ done: false, value: result });
+    } else this.queue.push(result);
+  }
+
+  /** The group ended (with an error, or when the upstream did): after what is queued, done or that error. */
+  finish(error?: { error: unknown }): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = error ?? null;
+    if (this.waiting && this.queue.length === 0) {
+      const { resolve, reject } = this.waiting;
+      this.waiting = null;
+      if (this.failure) reject(this.failure.error);
+      else resolve({ done: true, value: undefined });
+    }
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult, void>> {
+    const value = this.queue.shift();
+    if (value) return Promise.resolve({ done: false, value });
+    if (this.ended) {
+      const failure = this.failure;
+      this.failure = null;
+      return failure ? Promise.reject(failure.error) : Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult, void>> {
+    this.queue.length = 0;
+    this.failure = null;
+    this.finish();
+    this.leave(this);
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult, void>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+}
+
+/** Subscribers of one key and the one upstream subscription they share. */
+class Group {
+  readonly members = new Set<Member>();
+  private upstream: Upstream | null = null;
+  /** Set once the upstream subscription was refused (an ExecutionResult with errors): every joiner gets it. */
+  private refused: ExecutionResult | null = null;
+  private closed = false;
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly args: ExecutionArgs,
+    private readonly options: SharedSubscriptionsOptions,
+    private readonly forget: (group: Group) => void,
+  ) {
+    this.ready = Promise.resolve()
+      .then(() => (options.subscribe ?? graphqlSubscribe)(args))
+      .then(
+        (result) => {
+          if (!isAsyncIterable(result)) {
+            this.refused = result;
+            this.close();
+            return;
+          }
+          this.upstream = result;
+          if (this.closed || this.members.size === 0) {
+            this.close();
+            return;
+          }
+          void this.pump(result);
+        },
+        (error: unknown) => {
+          this.refused = null;
+          this.close({ error });
+        },
+      );
+  }
+
+  /** A new subscriber: the group's iterator, or the result that refused the subscription. */
+  async join(): Promise<SubscribeResult> {
+    const member = new Member((left) => this.leave(left));
+    this.members.add(member);
+    await this.ready;
+    if (this.refused) {
+      this.members.delete(member);
+      return this.refused;
+    }
+    return member;
+  }
+
+  private leave(member: Member): void {
+    this.members.delete(member);
+    // The last one out ends the upstream subscription (a new subscriber then starts a new group).
+    if (this.members.size === 0 && this.upstream) this.close();
+  }
+
+  private async pump(upstream: Upstream): Promise<void> {
+    try {
+      for (;;) {
+        const step = await upstream.next();
+        if (step.done) break;
+        const payload = new SharedPayload(JSON.stringify(this.options.finish(step.value, this.args)));
+        const shared: ExecutionResult = step.value;
+        SHARED_PAYLOADS.set(shared, payload);
+        for (const member of this.members) member.deliver(shared);
+      }
+      this.close();
+    } catch (error) {
+      this.close({ error });
+    }
+  }
+
+  private close(error?: { error: unknown }): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.forget(this);
+    for (const member of this.members) member.finish(error);
+    this.members.clear();
+    void this.upstream?.return?.();
+  }
+}
+
+export function sharedPayloadOf(result: ExecutionResult): SharedPayload | undefined {
+  return SHARED_PAYLOADS.get(result);
+}
+
+export class SharedSubscriptions {
+  private readonly groups = new Map<string, Group>();
+
+  constructor(private readonly options: SharedSubscriptionsOptions) {}
+
+  /** For graphql-ws's `subscribe` option: joins (or starts) the group of `args`. */
+  subscribe(args: ExecutionArgs): Promise<SubscribeResult> {
+    const key = this.options.keyOf(args);
+    if (key === null) return Promise.resolve((this.options.subscribe ?? graphqlSubscribe)(args));
+    let group = this.groups.get(key);
+    if (!group) {
+      const created: Group = new Group(args, this.options, (done) => {
+        if (this.groups.get(key) === done) this.groups.delete(key);
+      });
+      group = created;
+      this.groups.set(key, created);
+    }
+    return group.join();
+  }
+
+  /** Distinct selections being executed now (one upstream subscription each). */
+  get size(): number {
+    return this.groups.size;
+  }
+}
