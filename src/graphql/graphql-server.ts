@@ -37,7 +37,8 @@ import {
   type WebSocketLimits,
 } from './ws/socket-limits';
 
-export const GRAPHQL_PATH = '/graphql';
+export { GRAPHQL_PATH } from './graphql-path';
+import { GRAPHQL_PATH } from './graphql-path';
 export const MAX_BODY_BYTES = 100 * 1024;
 /**
  * Sockets being refused at WS_MAX_CONNECTIONS (handshake done, 1013 sent, waiting for the client's

@@ -36,6 +36,21 @@ describe('API surface', () => {
       }
     });
 
+    it('answers a subscription POSTed over HTTP with a 400 pointing to the WebSocket, having run nothing', async () => {
+      const { pidx } = await initiated(gateway);
+      const spy = jest.spyOn(gateway.app.services.events, 'subscribe');
+      try {
+        const result = await gateway.gql(STATUS_CHANGED, { pidx });
+        expect(result.status).toBe(400);
+        expect(result.errors).toEqual([
+          expect.objectContaining({ message: expect.stringMatching(/^Subscriptions are served over the WebSocket at \/graphql/), extensions: { code: 'BAD_USER_INPUT' } }),
+        ]);
+        expect(spy).not.toHaveBeenCalled();
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
     it('refuses a subscription to a pidx this gateway never initiated', async () => {
       const events = subscribe(gateway.app.url, CLIENT_KEY, STATUS_CHANGED, { pidx: 'NotOurs' });
       await expect(events.waitFor(1)).rejects.toThrow(/no payment with this pidx/);

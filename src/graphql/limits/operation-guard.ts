@@ -39,6 +39,7 @@ import {
 } from 'graphql';
 import type { Caller } from '../api-keys';
 import type { GatewayContext } from '../context';
+import { GRAPHQL_PATH } from '../graphql-path';
 import type { ClientAddressOf } from '../rate-limit/client-address';
 import { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, rateLimitHeaderValues } from '../rate-limit/rate-limit-headers';
 import { rateClassesOf, rateLimitedError, rateSubject, type RateClass, type RateLimiting } from '../rate-limit/rate-limiter';
@@ -258,6 +259,14 @@ export class OperationGuard {
         return {
           didResolveOperation: async ({ document, operation, request, contextValue, response }) => {
             if (!operation) return;
+            // graphql-js cannot run a subscription as one HTTP answer (it fails inside, as an
+            // internal error): say where subscriptions are served instead, before anything runs.
+            if (operation.operation === 'subscription') {
+              throw new GraphQLError(
+                `Subscriptions are served over the WebSocket at ${GRAPHQL_PATH} (protocol graphql-transport-ws, e.g. the graphql-ws client), not over HTTP POST. Nothing was run.`,
+                { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+              );
+            }
             const admission = await this.admit(document, operation, request.variables, contextValue.auth.caller, contextValue.clientAddress);
             cost = admission.cost;
             const caller = contextValue.auth.caller;

@@ -1,0 +1,2 @@
+/** Where GraphQL is served: HTTP POST and GET, and the subscription WebSocket. */
+export const GRAPHQL_PATH = '/graphql';
