@@ -73,7 +73,7 @@ export class PaymentsRepository {
     return this.x.db.select({ status: payments.status, n: count() }).from(payments).groupBy(payments.status);
   }
 
-  /** How many payments have a reconciler lookup due at `now` (what dueForLookup would page through). */
+  /** How many payments have a reconciler lookup due at `now` (what claimDueForLookup would take). */
   async countDueForLookup(now: Date): Promise<number> {
     const { payments } = this.x.tables;
     const [row] = await this.x.db
@@ -100,16 +100,5 @@ export class PaymentsRepository {
       .where(inArray(payments.pidx, sql`(SELECT ${payments.pidx} FROM ${payments} WHERE ${due} ORDER BY ${payments.nextLookupAt} LIMIT ${limit}${lock})`))
       .returning();
     return claimed;
-  }
-
-  /** Payments whose next reconciler lookup is due (next_lookup_at is null once nothing can change). */
-  async dueForLookup(now: Date, limit: number): Promise<PaymentRow[]> {
-    const { payments } = this.x.tables;
-    return this.x.db
-      .select()
-      .from(payments)
-      .where(and(isNotNull(payments.nextLookupAt), lte(payments.nextLookupAt, now)))
-      .orderBy(payments.nextLookupAt)
-      .limit(limit);
   }
 }

@@ -34,18 +34,19 @@ export function nextInitiationState(from: InitiationState | null, event: Initiat
   return NEXT[from ?? 'NONE'][event] ?? null;
 }
 
-/**
- * What a request may do about an order's claim now: take it (no claim, an ended attempt, or a
- * lease that ran out), or leave it to the live call that holds it.
- */
 /** Claims in these states have ended: a new request may claim the order again. */
 export const RECLAIMABLE_STATES: readonly InitiationState[] = INITIATION_STATES.filter((state) => nextInitiationState(state, 'claim') !== null);
 
 /** A live claim in this state whose lease ran out may be taken over, to this state. */
 export const TAKE_OVER_FROM: InitiationState = 'IN_FLIGHT';
 
+/**
+ * What a request may do about an order's claim now: take it (no claim, an ended attempt, or a
+ * lease that ran out), or leave it to the live call that holds it.
+ */
 export function claimEvent(current: { state: InitiationState; leaseUntil: Date } | undefined, nowMs: number): InitiationEvent | null {
+  // The same rule InitiationsRepository.claim's upsert applies, from the same two constants.
   if (!current) return 'claim';
-  if (current.state === 'IN_FLIGHT') return current.leaseUntil.getTime() > nowMs ? null : 'take_over';
-  return nextInitiationState(current.state, 'claim') ? 'claim' : null;
+  if (current.state === TAKE_OVER_FROM) return current.leaseUntil.getTime() > nowMs ? null : 'take_over';
+  return RECLAIMABLE_STATES.includes(current.state) ? 'claim' : null;
 }

@@ -6,77 +6,16 @@
  * A small graphql-transport-ws client is written out here (rather than graphql-ws's) so the tests
  * see every frame and close code.
  */
-import WebSocket from 'ws';
 import { ADMIN_KEY, CLIENT_KEY, startGateway, upstreamRequests, type TestGateway } from '../support/gateway';
 import { orderInput } from '../support/operations';
 import { initiated } from '../support/payments';
+import { openRawSocket, type Frame, type Opened, type RawSocket } from '../support/raw-socket';
 import { watchResolvers } from '../support/resolver-spies';
 
-interface Frame {
-  type: string;
-  id?: string;
-  payload?: any;
-}
-
-interface Socket {
-  frames: Frame[];
-  send(frame: Frame): void;
-  /** The first frame (received so far or later) that matches. */
-  frame(match: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
-  closed: Promise<{ code: number; reason: string }>;
-  close(): void;
-}
-
-type Opened = { socket: Socket; status?: undefined } | { socket?: undefined; status: number };
+type Socket = RawSocket;
 
 function open(gateway: TestGateway, options: { origin?: string } = {}): Promise<Opened> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${gateway.app.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', options.origin ? { origin: options.origin } : {});
-    const frames: Frame[] = [];
-    const waiters: (() => void)[] = [];
-    ws.on('message', (data) => {
-      frames.push(JSON.parse(data.toString()));
-      waiters.splice(0).forEach((wake) => wake());
-    });
-    const closed = new Promise<{ code: number; reason: string }>((done) =>
-      ws.on('close', (code, reason) => {
-        done({ code, reason: reason.toString() });
-        waiters.splice(0).forEach((wake) => wake());
-      }),
-    );
-    ws.on('unexpected-response', (req, res) => {
-      resolve({ status: res.statusCode ?? 0 });
-      res.resume();
-      req.destroy();
-    });
-    ws.on('error', reject);
-    ws.on('open', () =>
-      resolve({
-        socket: {
-          frames,
-          closed,
-          send: (frame) => ws.send(JSON.stringify(frame)),
-          close: () => ws.close(),
-          frame(match, timeoutMs = 5000) {
-            return new Promise((found, fail) => {
-              const timer = setTimeout(() => fail(new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(frames)}`)), timeoutMs);
-              const check = () => {
-                const hit = frames.find(match);
-                if (hit) {
-                  clearTimeout(timer);
-                  found(hit);
-                } else if (ws.readyState === WebSocket.CLOSED) {
-                  clearTimeout(timer);
-                  fail(new Error(`socket closed; frames ${JSON.stringify(frames)}`));
-                } else waiters.push(check);
-              };
-              check();
-            });
-          },
-        },
-      }),
-    );
-  });
+  return openRawSocket(gateway.app.url, options);
 }
 
 /** Opens a socket and completes the handshake with `key`. */

@@ -9,73 +9,18 @@
  *   with the same document still get what their role may see.
  */
 import { request } from 'undici';
-import WebSocket from 'ws';
 import * as actorContext from '../../src/payments/actor.context';
 import { keyIdOf } from '../../src/graphql/api-keys';
 import { PaymentStatusSubscriptionResolver } from '../../src/graphql/resolvers/payment-status.subscription';
 import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY, startGateway, type TestGateway } from '../support/gateway';
 import { initiated } from '../support/payments';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
 import { watchResolvers } from '../support/resolver-spies';
 
-interface Frame {
-  type: string;
-  id?: string;
-  payload?: any;
-}
-
-interface RawSocket {
-  ws: WebSocket;
-  frames: Frame[];
-  /** Raw text of each frame, as the server wrote it. */
-  texts: string[];
-  frame(match: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-function open(gateway: TestGateway): Promise<RawSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${gateway.app.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-    const frames: Frame[] = [];
-    const texts: string[] = [];
-    const waiters: (() => void)[] = [];
-    const wake = () => waiters.splice(0).forEach((check) => check());
-    ws.on('message', (data) => {
-      texts.push(data.toString());
-      frames.push(JSON.parse(data.toString()));
-      wake();
-    });
-    const closed = new Promise<{ code: number; reason: string }>((done) =>
-      ws.on('close', (code, reason) => {
-        done({ code, reason: reason.toString() });
-        wake();
-      }),
-    );
-    ws.on('error', reject);
-    ws.on('open', () =>
-      resolve({
-        ws,
-        frames,
-        texts,
-        closed,
-        frame(match, timeoutMs = 10_000) {
-          return new Promise((found, fail) => {
-            const timer = setTimeout(() => fail(new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(frames)}`)), timeoutMs);
-            const check = () => {
-              const hit = frames.find(match);
-              if (hit) {
-                clearTimeout(timer);
-                found(hit);
-              } else if (ws.readyState === WebSocket.CLOSED) {
-                clearTimeout(timer);
-                fail(new Error(`socket closed; frames ${JSON.stringify(frames)}`));
-              } else waiters.push(check);
-            };
-            check();
-          });
-        },
-      }),
-    );
-  });
+async function open(gateway: TestGateway): Promise<RawSocket> {
+  const opened = await openRawSocket(gateway.app.url);
+  if (!opened.socket) throw new Error(`upgrade refused: ${opened.status}`);
+  return opened.socket;
 }
 
 async function connect(gateway: TestGateway, key = CLIENT_KEY): Promise<RawSocket> {
