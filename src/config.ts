@@ -100,6 +100,7 @@ export interface Config {
     graceMs: number;
   };
   production: boolean;
+  webhooks: WebhookConfig;
   graphql: {
     /** `__schema` / `__type` answered (GRAPHQL_INTROSPECTION; default: not in production). */
     introspection: boolean;
@@ -119,6 +120,28 @@ export interface Config {
     websocket: WebSocketLimits;
   };
 }
+
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_PRIVATE: endpoints may resolve to loopback, private or link-local addresses (default: embedded mode only). */
+  allowPrivate: boolean;
+  /** WEBHOOK_RETRY_SCHEDULE_MS: the delays between attempts (each with jitter); a delivery has one attempt more than delays. */
+  retryScheduleMs: number[];
+  /**
+   * WEBHOOK_SIGNING_KEY (32+ characters): endpoint secrets are derived from it (src/webhooks/webhook-secrets.ts),
+   * never stored. Unset: embedded mode keeps a generated one beside the database; other modes cannot sign,
+   * so endpoints cannot be created. Never logged.
+   */
+  signingKey?: string;
+  /** WEBHOOK_TIMEOUT_MS: how long one attempt may take, connecting included (default 15000). */
+  timeoutMs: number;
+  /** WEBHOOK_POLL_INTERVAL_MS: how often the delivery worker looks for due deliveries besides being woken (default 1000). */
+  pollIntervalMs: number;
+  /** WEBHOOK_CONCURRENCY: attempts one instance keeps in flight (default 8). */
+  concurrency: number;
+}
+
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000];
+export const MIN_WEBHOOK_SIGNING_KEY_LENGTH = 32;
 
 export class ConfigError extends Error {
   constructor(
@@ -239,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
       graceMs: readInt(env, 'SHUTDOWN_GRACE_MS', timeoutMs + 10000, 0, 600_000),
     },
     production,
+    webhooks: readWebhooks(env, embedded),
     graphql: {
       introspection: readBoolean(env, 'GRAPHQL_INTROSPECTION', !production),
       limits: {
@@ -496,6 +520,33 @@ function readUrl(env: Env, name: string): string | undefined {
 }
 
 /** REDIS_URL, checked here so a typo stops start-up; the message never repeats the URL (it may hold a password). */
+function readWebhooks(env: Env, embedded: boolean): WebhookConfig {
+  const signingKey = blankToUndefined(env.WEBHOOK_SIGNING_KEY);
+  if (signingKey !== undefined && signingKey.length < MIN_WEBHOOK_SIGNING_KEY_LENGTH) {
+    throw new ConfigError('WEBHOOK_SIGNING_KEY', `must be at least ${MIN_WEBHOOK_SIGNING_KEY_LENGTH} characters`);
+  }
+  return {
+    allowPrivate: readBoolean(env, 'WEBHOOK_ALLOW_PRIVATE', embedded),
+    retryScheduleMs: readRetrySchedule(env),
+    signingKey,
+    timeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 15000, 100, 120_000),
+    pollIntervalMs: readInt(env, 'WEBHOOK_POLL_INTERVAL_MS', 1000, 10, 600_000),
+    concurrency: readInt(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
+  };
+}
+
+function readRetrySchedule(env: Env): number[] {
+  const raw = blankToUndefined(env.WEBHOOK_RETRY_SCHEDULE_MS);
+  if (raw === undefined) return [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS];
+  const parts = raw.split(',').map((part) => part.trim());
+  const delays = parts.map(Number);
+  if (parts.some((part) => !/^\d+$/.test(part)) || delays.some((delay) => delay < 1 || delay > 7 * 24 * 60 * 60 * 1000)) {
+    throw new ConfigError('WEBHOOK_RETRY_SCHEDULE_MS', `must be comma-separated whole milliseconds between 1 and 604800000, got "${raw}"`);
+  }
+  if (delays.length > 50) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE_MS', 'may list at most 50 delays');
+  return delays;
+}
+
 function readRedis(env: Env): Config['redis'] {
   const raw = blankToUndefined(env.REDIS_URL);
   const keyPrefix = blankToUndefined(env.REDIS_KEY_PREFIX) ?? DEFAULT_REDIS_KEY_PREFIX;

@@ -12,7 +12,17 @@ import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { Engine } from './database';
 import type * as schema from './schema';
 
-export type Tables = Pick<typeof schema, 'payments' | 'refunds' | 'initiations' | 'auditLog'>;
+export type Tables = Pick<
+  typeof schema,
+  | 'payments'
+  | 'refunds'
+  | 'initiations'
+  | 'auditLog'
+  | 'webhookEndpoints'
+  | 'webhookEvents'
+  | 'webhookDeliveries'
+  | 'webhookAttempts'
+>;
 
 export type Drizzle = BaseSQLiteDatabase<'async', unknown, Tables>;
 
