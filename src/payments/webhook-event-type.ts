@@ -18,6 +18,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'REFUND_SUCCEEDED',
   'REFUND_FAILED',
   'REFUND_UNKNOWN',
+  /** Only ever sent by sendTestWebhook (wire type `webhook.test`), whatever the endpoint subscribed to. */
+  'WEBHOOK_TEST',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
