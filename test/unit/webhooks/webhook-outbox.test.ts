@@ -7,7 +7,7 @@
  */
 import { KhaltiRejectedError } from '../../../src/khalti/khalti.errors';
 import type { WebhookEventType } from '../../../src/payments/webhook-event-type';
-import { queryRows } from '../../support/database';
+import { queryRows, refusal } from '../../support/database';
 import { createDomain, unavailable, type Domain } from '../payments/support/domain';
 
 interface EventRow {
@@ -25,6 +25,7 @@ interface DeliveryRow {
   state: string;
   attempts: number;
   next_attempt_at: number | Date | null;
+  last_error: string | null;
 }
 
 describe('the webhook outbox', () => {
@@ -37,7 +38,7 @@ describe('the webhook outbox', () => {
   // In the order of the changes they report (two events of one change share its audit row).
   const events = () => queryRows<EventRow>(domain.database, 'SELECT id, type, pidx, refund_id, audit_id, body FROM webhook_events ORDER BY audit_id, id');
   const deliveries = () =>
-    queryRows<DeliveryRow>(domain.database, 'SELECT id, event_id, endpoint_id, state, attempts, next_attempt_at FROM webhook_deliveries ORDER BY endpoint_id');
+    queryRows<DeliveryRow>(domain.database, 'SELECT id, event_id, endpoint_id, state, attempts, next_attempt_at, last_error FROM webhook_deliveries ORDER BY endpoint_id, created_at');
   const endpoint = async (events: WebhookEventType[], url = 'http://127.0.0.1:1/hook') => {
     const created = await domain.webhookEndpoints.create({ url, events });
     if (!created.endpoint) throw new Error(JSON.stringify(created.userErrors));
@@ -137,6 +138,33 @@ describe('the webhook outbox', () => {
     ).rejects.toThrow(/failed after it was recorded/);
     expect(await events()).toEqual(before);
     expect(await deliveries()).toHaveLength(1);
+  });
+
+  it("gives up a deleted endpoint's PENDING deliveries ('endpoint deleted') in the unit that deletes it, and leaves the others", async () => {
+    const doomed = await endpoint(['PAYMENT_COMPLETED']);
+    const kept = await endpoint(['PAYMENT_COMPLETED']);
+    await domain.completed();
+    domain.clock.advance(1000);
+    await domain.completed();
+    const delivered = (await deliveries()).find((row) => row.endpoint_id === doomed);
+    expect(delivered).toMatchObject({ state: 'PENDING' });
+    // As the delivery worker would have recorded it.
+    expect(await refusal(domain.database, `UPDATE webhook_deliveries SET state = 'DELIVERED', next_attempt_at = NULL WHERE id = '${delivered!.id}'`)).toBeNull();
+
+    expect(await domain.webhookEndpoints.delete(doomed)).toBe(true);
+    const after = await deliveries();
+    expect(after.filter((row) => row.endpoint_id === doomed).map((row) => [row.state, row.last_error, row.next_attempt_at])).toEqual([
+      ['DELIVERED', null, null],
+      ['FAILED', 'endpoint deleted', null],
+    ]);
+    expect(after.filter((row) => row.endpoint_id === kept).map((row) => row.state)).toEqual(['PENDING', 'PENDING']);
+    const [audit] = await queryRows<{ detail: string }>(domain.database, "SELECT detail FROM audit_log WHERE operation = 'webhook_endpoint_deleted'");
+    expect(JSON.parse(audit!.detail)).toEqual({ endpointId: doomed, host: '127.0.0.1:1', events: ['payment.completed'], deliveriesFailed: 1 });
+
+    // Deleted, it receives nothing more.
+    domain.clock.advance(1000);
+    await domain.completed();
+    expect((await deliveries()).filter((row) => row.endpoint_id === doomed)).toHaveLength(2);
   });
 
   it('records refund outcomes (succeeded, failed, unknown) with the refund but never its mobile, then the status that follows', async () => {
