@@ -341,7 +341,7 @@ export class RefundService {
       });
       if (!written) throw new StaleRowError(`payments ${payment.pidx}`);
       const auditId = await this.audit.refundStep(tx, { pidx: current.pidx, operation, detail: { refundId, state: 'SUCCEEDED', amount: refunded, detail, ...audit } });
-      return { moved: true, queued: await this.recordOutcome(tx, refundId, written, auditId, at) };
+      return { moved: true, queued: await this.recordOutcome(tx, refundId, auditId, at, written) };
     });
   }
 
@@ -391,16 +391,20 @@ export class RefundService {
         operation: step.operation,
         detail: { refundId, state: next, amount: current.amount, detail: step.detail, ...step.audit },
       });
-      return { moved: true, queued: await this.recordOutcome(tx, refundId, (await tx.payments.byPidx(current.pidx))!, auditId, at) };
+      return { moved: true, queued: await this.recordOutcome(tx, refundId, auditId, at) };
     });
   }
 
-  /** The webhook event of the outcome `tx` just recorded for the refund (none for REQUESTED); deliveries queued. */
-  private async recordOutcome(tx: Tx, refundId: string, payment: PaymentRow, auditId: number, at: Date): Promise<number> {
+  /**
+   * The webhook event of the outcome `tx` just recorded for the refund (none for REQUESTED), with
+   * the payment as this unit leaves it; returns the deliveries queued.
+   */
+  private async recordOutcome(tx: Tx, refundId: string, auditId: number, at: Date, payment?: PaymentRow): Promise<number> {
     if (!this.options.outbox) return 0;
     const refund = (await tx.refunds.byId(refundId))!;
     const type = refundEventType(refund.state);
-    return type ? this.options.outbox.record(tx, { type, payment, refund, auditId, at }) : 0;
+    if (!type) return 0;
+    return this.options.outbox.record(tx, { type, payment: payment ?? (await tx.payments.byPidx(refund.pidx))!, refund, auditId, at });
   }
 
   /** Runs a unit that moves a refund, then wakes the delivery worker if the move queued webhook deliveries. */

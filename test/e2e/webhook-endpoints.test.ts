@@ -75,14 +75,15 @@ describe('webhook endpoints over HTTP', () => {
     const listed = await strict.gql(LIST, {}, ADMIN_KEY);
     expect(listed.data.webhookEndpoints).toEqual([endpoint]);
 
-    const disabled = await strict.gql(UPDATE, { input: { id: endpoint.id, enabled: false, events: ['PAYMENT_FAILED'], description: null } }, ADMIN_KEY);
+    // Fields left out stay as they are; description: null removes it.
+    const disabled = await strict.gql(UPDATE, { input: { id: endpoint.id, enabled: false, events: ['PAYMENT_FAILED'] } }, ADMIN_KEY);
     expect(disabled.data.updateWebhookEndpoint).toEqual({
-      endpoint: { ...endpoint, enabled: false, events: ['PAYMENT_FAILED'], description: null },
+      endpoint: { ...endpoint, enabled: false, events: ['PAYMENT_FAILED'] },
       secret: null,
       userErrors: [],
     });
-    const moved = await strict.gql(UPDATE, { input: { id: endpoint.id, enabled: true, url: 'https://1.1.1.1/other' } }, ADMIN_KEY);
-    expect(moved.data.updateWebhookEndpoint.endpoint).toMatchObject({ enabled: true, url: 'https://1.1.1.1/other', events: ['PAYMENT_FAILED'] });
+    const moved = await strict.gql(UPDATE, { input: { id: endpoint.id, enabled: true, url: 'https://1.1.1.1/other', description: null } }, ADMIN_KEY);
+    expect(moved.data.updateWebhookEndpoint.endpoint).toMatchObject({ enabled: true, url: 'https://1.1.1.1/other', events: ['PAYMENT_FAILED'], description: null });
 
     const rotated = await strict.gql(ROTATE, { id: endpoint.id }, ADMIN_KEY);
     expect(rotated.data.rotateWebhookSecret.userErrors).toEqual([]);
@@ -127,7 +128,7 @@ describe('webhook endpoints over HTTP', () => {
     }
     expect(JSON.parse(rows[0].detail)).toEqual({ endpointId: endpoint.id, host: '93.184.216.34', events: ['payment.completed', 'refund.succeeded'] });
     expect(JSON.parse(rows[2].detail)).toMatchObject({ host: '1.1.1.1', previousHost: '93.184.216.34', enabled: true });
-    expect(JSON.parse(rows[2].detail).changed.sort()).toEqual(['enabled', 'url']);
+    expect(JSON.parse(rows[2].detail).changed.sort()).toEqual(['description', 'enabled', 'url']);
 
     // The secrets appear nowhere but in those two answers: not in the list, the audit log (API or table) or the logs.
     const stored = JSON.stringify(await queryRows(strict.app.database, 'SELECT * FROM audit_log'));
