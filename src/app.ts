@@ -6,7 +6,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { DestinationStream } from 'pino';
-import { ConfigError, DEFAULT_DATABASE_URL, embeddedStateLocation, keepEmbeddedKeys, type Config, type EmbeddedKeys } from './config';
+import {
+  ConfigError,
+  DEFAULT_DATABASE_URL,
+  embeddedStateLocation,
+  generateWebhookSigningKey,
+  keepEmbeddedKeys,
+  keepWebhookSigningKey,
+  type Config,
+  type EmbeddedKeys,
+} from './config';
 import { openDatabase, type Database } from './db/connection';
 import { ApiKeys } from './graphql/api-keys';
 import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
@@ -39,6 +48,8 @@ import { PersonalDataService } from './payments/personal-data.service';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
 import { OperationsSnapshot } from './payments/operations-snapshot';
 import type { KhaltiCallEvent, KhaltiCallHook } from './khalti/khalti.types';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import { WebhookOutbox } from './webhooks/webhook-outbox';
 
 export const SANDBOX_PATH = '/sandbox';
 /** How often each process reads status changes other processes recorded (subscription latency across processes). */
@@ -111,7 +122,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const location = config.khalti.env === 'embedded' && options.keepEmbeddedState ? embeddedStateLocation(config.database.url) : null;
   let embeddedKeys: EmbeddedKeys | null = null;
   let emulatorState: EmulatorState | null = null;
+  // Endpoint secrets are derived from this key (webhook-secrets.ts), so every instance and every
+  // restart must use the same one: WEBHOOK_SIGNING_KEY, or in embedded mode a generated key kept
+  // beside the SQLite file (in this process only for :memory:, PostgreSQL and throwaway gateways).
+  // Null: no endpoint can be created. Never logged.
+  let webhookSigningKey: string | null = config.webhooks.signingKey ?? null;
   try {
+    if (webhookSigningKey === null && config.khalti.env === 'embedded') {
+      webhookSigningKey = location?.kept ? keepWebhookSigningKey(location.webhookSigningKeyFile, generateWebhookSigningKey()).key : generateWebhookSigningKey();
+    }
     if (config.apiKeys.generated) {
       const generated = { admin: config.apiKeys.admin[0]!, client: config.apiKeys.client[0]! };
       embeddedKeys = location?.kept
@@ -166,9 +185,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...options.khalti,
   });
   const events = new PaymentEvents();
+  // Webhook events are recorded in the unit that commits their change; once it has committed, the
+  // delivery worker is woken. The worker (src/webhooks/delivery-worker.ts) provides wake(); until it
+  // is wired here this is a no-op and queued deliveries simply wait in the outbox.
+  const webhookOutbox = new WebhookOutbox({ wake: () => {} });
   const state = new PaymentStateService(database, khalti, audit, events, {
     now,
     warn: log,
+    outbox: webhookOutbox,
     onChange: (_change, facts) => {
       if (facts.late) metrics.flow.lateCompletion();
       if (facts.amountMismatch) metrics.flow.amountMismatch();
@@ -179,6 +203,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     settleBaseDelayMs: config.reconcileIntervalMs,
     now,
     warn: log,
+    outbox: webhookOutbox,
   });
   const services: PaymentServices = {
     initiate: new InitiateService(database, khalti, state, {
@@ -201,6 +226,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     legacyStatus: khalti,
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
     personalData: new PersonalDataService(database, audit, now),
+    webhookEndpoints: new WebhookEndpointsService(database, audit, {
+      signingKey: webhookSigningKey,
+      urlRules: { production: config.production || config.khalti.env === 'production', allowPrivate: config.webhooks.allowPrivate },
+      now,
+    }),
   };
 
   // Status changes other processes on this database make reach this process's subscribers.

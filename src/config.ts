@@ -302,13 +302,15 @@ export function generateApiKey(role: 'admin' | 'client'): string {
  * removing `<database>*` starts afresh. `:memory:` and PostgreSQL give them no place: then they
  * live in memory, as they did before.
  */
-export type EmbeddedStateLocation = { kept: true; keysFile: string; emulatorFolder: string } | { kept: false; reason: string };
+export type EmbeddedStateLocation =
+  | { kept: true; keysFile: string; emulatorFolder: string; webhookSigningKeyFile: string }
+  | { kept: false; reason: string };
 
 export function embeddedStateLocation(databaseUrl: string): EmbeddedStateLocation {
   if (databaseUrl === ':memory:') return { kept: false, reason: 'DATABASE_URL is :memory:' };
   if (!databaseUrl.startsWith('file:')) return { kept: false, reason: 'DATABASE_URL is a PostgreSQL database' };
   const file = resolve(databaseUrl.slice('file:'.length));
-  return { kept: true, keysFile: `${file}-embedded-keys.json`, emulatorFolder: `${file}-emulator` };
+  return { kept: true, keysFile: `${file}-embedded-keys.json`, emulatorFolder: `${file}-emulator`, webhookSigningKeyFile: `${file}-webhook-signing-key` };
 }
 
 /** The keys an embedded gateway that was given none uses, and where they are kept. */
@@ -383,6 +385,59 @@ export function keepEmbeddedKeys(file: string, generated: { admin: string; clien
     throw fail(`is readable by others and cannot be made private (${errorText(error)})`);
   }
   return { admin: admin as string, client: client as string, file, reused: true, ...(tightened ? { tightened } : {}) };
+}
+
+/** The webhook signing key an embedded gateway without WEBHOOK_SIGNING_KEY uses, and where it is kept. */
+export interface EmbeddedSigningKey {
+  key: string;
+  /** The file it is kept in (mode 0600); null when it lives in this process only. */
+  file: string | null;
+  /** Read from the file (an earlier start generated it) rather than generated now. */
+  reused: boolean;
+}
+
+export function generateWebhookSigningKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The webhook signing key this embedded start uses: the one in `file` if an earlier start (or
+ * another process starting at the same moment) wrote it, else `generated`, written there first
+ * (exclusively, as keepEmbeddedKeys does), so endpoint secrets survive restarts. The file holds
+ * the key alone; a file that does not stops start-up with a line saying what to do.
+ */
+export function keepWebhookSigningKey(file: string, generated: string): EmbeddedSigningKey {
+  const fail = (problem: string) =>
+    new ConfigError(
+      'WEBHOOK_SIGNING_KEY',
+      `not set, and the development key embedded mode keeps in ${file} ${problem}; delete the file to generate a new one (every endpoint's secret changes), or set WEBHOOK_SIGNING_KEY`,
+    );
+  let text: string | null = null;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
+  }
+  if (text === null) {
+    let created: boolean;
+    try {
+      created = createExclusively(file, `${generated}\n`);
+    } catch (error) {
+      throw fail(`cannot be written (${errorText(error)})`);
+    }
+    if (created) return { key: generated, file, reused: false };
+    text = readFileSync(file, 'utf8');
+  }
+  const key = text.trim();
+  if (key.length < MIN_WEBHOOK_SIGNING_KEY_LENGTH || /\s/.test(key)) {
+    throw fail(`is not a signing key (${MIN_WEBHOOK_SIGNING_KEY_LENGTH}+ characters without spaces)`);
+  }
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch (error) {
+    throw fail(`is readable by others and cannot be made private (${errorText(error)})`);
+  }
+  return { key, file, reused: true };
 }
 
 /** Writes `text` to a new file at `path` (mode 0600), complete or not at all; false if `path` exists. */

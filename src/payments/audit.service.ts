@@ -8,7 +8,7 @@ import type { Repositories } from '../db/repositories';
 import type { AuditRow } from '../db/schema';
 import type { KhaltiCallEvent } from '../khalti/khalti.types';
 import type { PaymentStatus } from './payment-status';
-import { auditOperation, type PrivacyOperation, type RefundOperation, type SecurityOperation } from './audit-operation';
+import { auditOperation, type PrivacyOperation, type RefundOperation, type SecurityOperation, type WebhookOperation } from './audit-operation';
 import { currentActor } from './actor.context';
 import { groupBy } from './group-by';
 import type { StatusSource } from './status-source';
@@ -77,8 +77,9 @@ export class AuditService {
     return id;
   }
 
-  async refundStep(tx: Repositories, step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): Promise<void> {
-    await tx.audit.insert({
+  /** Returns the row id (a refund's webhook event names it). */
+  refundStep(tx: Repositories, step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): Promise<number> {
+    return tx.audit.insert({
       at: this.now(),
       kind: 'refund',
       operation: step.operation,
@@ -98,6 +99,21 @@ export class AuditService {
       kind: 'privacy',
       operation: step.operation,
       pidx: step.pidx,
+      actor: currentActor() ?? null,
+      detail: JSON.stringify(step.detail),
+    });
+  }
+
+  /**
+   * An admin's (or the gateway's) change to webhooks (kind 'webhook'). The detail names the endpoint
+   * and its URL's host, never a secret nor the full URL (its path or query may carry a token).
+   */
+  webhookStep(tx: Repositories, step: { operation: WebhookOperation; at: Date; detail: Record<string, unknown> }): Promise<number> {
+    return tx.audit.insert({
+      at: step.at,
+      kind: 'webhook',
+      operation: step.operation,
+      pidx: null,
       actor: currentActor() ?? null,
       detail: JSON.stringify(step.detail),
     });

@@ -8,6 +8,7 @@ import type { PaymentQueries } from './payment-queries';
 import type { RefundService } from './refund.service';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { PersonalDataService } from './personal-data.service';
+import type { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 
 export interface PaymentServices {
   initiate: InitiateService;
@@ -23,4 +24,6 @@ export interface PaymentServices {
   checkout: { environment: string; publicKey: string | null; returnUrl: string };
   /** erasePersonalData: removes the buyer's personal data from a payment and its refunds for good. */
   personalData: PersonalDataService;
+  /** Webhook endpoints (admin): create, update, delete, list, rotate the secret. */
+  webhookEndpoints: WebhookEndpointsService;
 }
