@@ -3,6 +3,8 @@ import { PAYMENT_STATUSES, type PaymentStatus as DomainPaymentStatus } from '../
 import { REFUND_STATES, type RefundState as DomainRefundState } from '../../payments/refund-state.rules';
 import { STATUS_SOURCES, type StatusSource as DomainStatusSource } from '../../payments/status-source';
 import { USER_ERROR_CODES, type UserErrorCode as DomainUserErrorCode } from '../../payments/user-error';
+import { WEBHOOK_DELIVERY_STATES, type WebhookDeliveryState as DomainWebhookDeliveryState } from '../../payments/webhook-delivery-state.rules';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType as DomainWebhookEventType } from '../../payments/webhook-event-type';
 
 /**
  * GraphQL enums. The domain's vocabulary (statuses, refund states, status sources, user-error
@@ -219,4 +221,45 @@ registerEnumType(UserErrorCode, {
         'until a lookup shows it applied or an admin settles it with resolveRefund after checking the Khalti dashboard.',
     },
   } satisfies ValueDescriptions<typeof UserErrorCode>,
+});
+
+export const WebhookEventType = enumOf(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = DomainWebhookEventType;
+
+registerEnumType(WebhookEventType, {
+  name: 'WebhookEventType',
+  description:
+    'What a webhook announces, as its GraphQL name; the request body carries the wire type (`PAYMENT_COMPLETED` is sent as ' +
+    '`payment.completed`). Events report what a lookup verified, never what a redirect claimed.',
+  valuesConfig: {
+    PAYMENT_COMPLETED: { description: 'A payment reached COMPLETED. Deliver the goods only when `data.paid` is true.' },
+    PAYMENT_PENDING: { description: 'Khalti is still processing a payment: hold the order.' },
+    PAYMENT_FAILED: { description: 'A payment failed. Final.' },
+    PAYMENT_EXPIRED: { description: 'A payment link expired before the buyer paid.' },
+    PAYMENT_CANCELED: { description: "The buyer canceled on Khalti's payment page." },
+    PAYMENT_REFUNDED: { description: 'A payment was refunded in full.' },
+    PAYMENT_PARTIALLY_REFUNDED: { description: 'A payment was refunded in part (`data.refundedAmount`).' },
+    PAYMENT_AMOUNT_MISMATCH: { description: "Khalti reported a total_amount other than the amount initiated: `paid` is false." },
+    REFUND_SUCCEEDED: { description: 'Khalti confirmed a refund.' },
+    REFUND_FAILED: { description: 'Khalti refused a refund; no money moved.' },
+    REFUND_UNKNOWN: { description: 'A refund ended without a clear answer from Khalti; it is never resent.' },
+    WEBHOOK_TEST: { description: 'Sent by `sendTestWebhook` only (wire type `webhook.test`), whatever the endpoint subscribed to.' },
+  } satisfies ValueDescriptions<typeof WebhookEventType>,
+});
+
+export const WebhookDeliveryState = enumOf(WEBHOOK_DELIVERY_STATES);
+export type WebhookDeliveryState = DomainWebhookDeliveryState;
+
+registerEnumType(WebhookDeliveryState, {
+  name: 'WebhookDeliveryState',
+  description: 'Where the delivery of one event to one endpoint stands.',
+  valuesConfig: {
+    PENDING: { description: 'Not delivered yet: the next attempt is due at `nextAttemptAt`.' },
+    DELIVERED: { description: 'The endpoint answered 2xx. Final.' },
+    FAILED: {
+      description:
+        'Given up: the retry schedule was spent, the endpoint answered 410 Gone (and was disabled), or it was disabled or ' +
+        'deleted. Final; `redeliverWebhooks` queues a new delivery of the same event.',
+    },
+  } satisfies ValueDescriptions<typeof WebhookDeliveryState>,
 });
