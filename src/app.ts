@@ -39,6 +39,9 @@ import { PersonalDataService } from './payments/personal-data.service';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
 import { OperationsSnapshot } from './payments/operations-snapshot';
 import type { KhaltiCallEvent, KhaltiCallHook } from './khalti/khalti.types';
+import { DeliveryWorker } from './webhooks/delivery-worker';
+import { WebhookDeliveriesService } from './webhooks/webhook-deliveries.service';
+import { WebhookSender } from './webhooks/webhook-sender';
 
 export const SANDBOX_PATH = '/sandbox';
 /** How often each process reads status changes other processes recorded (subscription latency across processes). */
@@ -51,6 +54,8 @@ export interface AppOptions {
   logDestination?: DestinationStream;
   /** Tests drive the reconciler by hand (runOnce) when this is false. */
   startReconciler?: boolean;
+  /** Tests drive the webhook delivery worker by hand (runOnce) when this is false. */
+  startWebhookWorker?: boolean;
   /** Overrides for the Khalti client (tests shorten timeouts). */
   khalti?: Partial<Pick<KhaltiClientOptions, 'timeouts' | 'retries'>>;
   now?: () => Date;
@@ -75,6 +80,8 @@ export interface App {
   khaltiBaseUrl: string;
   services: PaymentServices;
   reconciler: Reconciler;
+  /** Sends webhooks in the background (tests drive it with runOnce when startWebhookWorker is false). */
+  webhookWorker: DeliveryWorker;
   /** The embedded emulator, in embedded mode. */
   emulator: Emulator | null;
   /** Embedded mode with no keys configured: the keys in use, and where they are kept. */
@@ -156,7 +163,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
   const audit = new AuditService(database, now);
-  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now));
+  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now), () =>
+    database.read.webhookDeliveries.count({ state: 'PENDING' }),
+  );
   const khalti = new KhaltiClient({
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
@@ -180,6 +189,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now,
     warn: log,
   });
+  // Endpoint secrets derive from this key; without one nothing can be signed, so nothing is sent.
+  const webhookSigningKey = config.webhooks.signingKey;
+  const webhookWorker = new DeliveryWorker(
+    database,
+    audit,
+    new WebhookSender({ timeoutMs: config.webhooks.timeoutMs, allowPrivate: config.webhooks.allowPrivate, connections: config.webhooks.concurrency }),
+    {
+      signingKey: webhookSigningKey,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      timeoutMs: config.webhooks.timeoutMs,
+      pollIntervalMs: config.webhooks.pollIntervalMs,
+      concurrency: config.webhooks.concurrency,
+      now,
+      log,
+      onAttempt: metrics.webhooks.attempt,
+      onFinished: (outcome) => metrics.flow.webhookDeliveries.inc({ outcome }),
+    },
+  );
   const services: PaymentServices = {
     initiate: new InitiateService(database, khalti, state, {
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
@@ -201,6 +228,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     legacyStatus: khalti,
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
     personalData: new PersonalDataService(database, audit, now),
+    webhookDeliveries: new WebhookDeliveriesService(database, audit, () => webhookWorker.wake(), now),
   };
 
   // Status changes other processes on this database make reach this process's subscribers.
@@ -286,6 +314,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const abandoned = await refunds.markAbandonedUnknown();
   if (abandoned > 0) log(`warning: ${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
+  if (options.startWebhookWorker !== false) webhookWorker.start();
   await feed.start();
 
   let closing: Promise<void> | null = null;
@@ -301,6 +330,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     khaltiBaseUrl,
     services,
     reconciler,
+    webhookWorker,
     emulator,
     embeddedKeys,
     emulatorStateFolder: emulatorState?.folder ?? null,
@@ -312,6 +342,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       closing ??= (async () => {
         beginShutdown();
         await reconciler.stop();
+        await webhookWorker.stop();
         await feed.stop();
         // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
         const cut = await drain.closeAndWait(config.shutdown.graceMs);

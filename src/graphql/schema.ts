@@ -14,6 +14,7 @@ import { PaymentResolver } from './resolvers/payment.resolver';
 import { RefundResolver } from './resolvers/refund.resolver';
 import { TransactionStatusResolver } from './resolvers/transaction-status.resolver';
 import { PersonalDataResolver } from './resolvers/personal-data.resolver';
+import { WebhookDeliveriesResolver } from './resolvers/webhook-deliveries.resolver';
 
 export const RESOLVERS = [
   PaymentResolver,
@@ -25,6 +26,7 @@ export const RESOLVERS = [
   CheckoutConfigResolver,
   PaymentStatusSubscriptionResolver,
   PersonalDataResolver,
+  WebhookDeliveriesResolver,
 ] as const;
 
 export async function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {

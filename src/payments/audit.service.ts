@@ -8,7 +8,7 @@ import type { Repositories } from '../db/repositories';
 import type { AuditRow } from '../db/schema';
 import type { KhaltiCallEvent } from '../khalti/khalti.types';
 import type { PaymentStatus } from './payment-status';
-import { auditOperation, type PrivacyOperation, type RefundOperation, type SecurityOperation } from './audit-operation';
+import { auditOperation, type PrivacyOperation, type RefundOperation, type SecurityOperation, type WebhookOperation } from './audit-operation';
 import { currentActor } from './actor.context';
 import { groupBy } from './group-by';
 import type { StatusSource } from './status-source';
@@ -99,6 +99,22 @@ export class AuditService {
       operation: step.operation,
       pidx: step.pidx,
       actor: currentActor() ?? null,
+      detail: JSON.stringify(step.detail),
+    });
+  }
+
+  /**
+   * A webhook step (kind 'webhook'): an endpoint the gateway disabled, a delivery given up, a test
+   * or redeliveries queued. Ids and outcomes only: never a secret, never a body.
+   */
+  webhookStep(tx: Repositories, step: { operation: WebhookOperation; at: Date; pidx?: string | null; httpStatus?: number | null; detail: Record<string, unknown> }): Promise<number> {
+    return tx.audit.insert({
+      at: step.at,
+      kind: 'webhook',
+      operation: step.operation,
+      pidx: step.pidx ?? null,
+      actor: currentActor() ?? null,
+      httpStatus: step.httpStatus ?? null,
       detail: JSON.stringify(step.detail),
     });
   }

@@ -8,6 +8,7 @@ import type { PaymentQueries } from './payment-queries';
 import type { RefundService } from './refund.service';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { PersonalDataService } from './personal-data.service';
+import type { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 
 export interface PaymentServices {
   initiate: InitiateService;
@@ -23,4 +24,6 @@ export interface PaymentServices {
   checkout: { environment: string; publicKey: string | null; returnUrl: string };
   /** erasePersonalData: removes the buyer's personal data from a payment and its refunds for good. */
   personalData: PersonalDataService;
+  /** webhookDeliveries, sendTestWebhook, redeliverWebhooks. */
+  webhookDeliveries: WebhookDeliveriesService;
 }

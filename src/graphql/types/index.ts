@@ -13,3 +13,4 @@ export * from './initiate-payment.payload';
 export * from './refund.payload';
 export * from './connection.types';
 export * from './resolve-refund.input';
+export * from './webhook-delivery.type';
