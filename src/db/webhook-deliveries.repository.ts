@@ -2,7 +2,7 @@
 import { and, count, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { WebhookDeliveryState } from '../payments/webhook-delivery-state.rules';
 import type { Executor } from './executor';
-import type { NewWebhookAttemptRow, WebhookDeliveryRow, WebhookEventRow } from './schema';
+import type { NewWebhookAttemptRow, WebhookAttemptRow, WebhookDeliveryRow, WebhookEventRow } from './schema';
 
 /** What an attempt changes on its delivery. */
 export type DeliveryAttemptPatch = Pick<WebhookDeliveryRow, 'state' | 'attempts' | 'lastHttpStatus' | 'lastError' | 'nextAttemptAt' | 'deliveredAt'>;
@@ -58,6 +58,12 @@ export class WebhookDeliveriesRepository {
   /** Appends to the attempt history (never updated). */
   async insertAttempt(row: Omit<NewWebhookAttemptRow, 'id'>): Promise<void> {
     await this.x.db.insert(this.x.tables.webhookAttempts).values(row);
+  }
+
+  /** A delivery's attempts, oldest first. */
+  async attemptsOf(deliveryId: string): Promise<WebhookAttemptRow[]> {
+    const { webhookAttempts: a } = this.x.tables;
+    return this.x.db.select().from(a).where(eq(a.deliveryId, deliveryId)).orderBy(a.id);
   }
 
   /** Newest first; `before` is the last row of the previous page. */
