@@ -7,7 +7,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Answer = { status: number; headers?: Record<string, string> } | { redirect: string } | 'hang';
+export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number } | { redirect: string } | 'hang';
 
 export interface Received {
   at: number;
@@ -76,7 +76,9 @@ export async function startReceiver(): Promise<Receiver> {
           response.writeHead(302, { location: answer.redirect }).end();
           return;
         }
-        response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end('ok');
+        const reply = () => response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end('ok');
+        if (answer.delayMs) setTimeout(reply, answer.delayMs);
+        else reply();
       });
     });
     server.on('connection', (socket) => {
