@@ -44,6 +44,8 @@ export class DeliveryWorker {
   /** Set by stop(): a pass in progress finishes the attempts it has claimed and claims no more. */
   private stopRequested = false;
   private again = false;
+  /** Set while a pass waits for a slot: wake() and stop() end the wait. */
+  private wakeUp: (() => void) | null = null;
   private warned = false;
   private readonly now: () => Date;
 
@@ -77,6 +79,7 @@ export class DeliveryWorker {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.wakeUp?.();
       return;
     }
     this.schedule(0);
@@ -86,6 +89,7 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopRequested = true;
+    this.wakeUp?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const running = this.running;
@@ -127,13 +131,48 @@ export class DeliveryWorker {
     this.timer.unref();
   }
 
+  /**
+   * Keeps up to `concurrency` attempts in flight, claiming more whenever a slot frees (so one
+   * endpoint that hangs for the whole timeout holds one slot, not the batch), when woken, and every
+   * poll interval meanwhile (retries come due, other instances queue events). Ends when nothing is
+   * due and nothing is in flight.
+   */
   private async pass(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
     while (!this.stopRequested) {
-      const now = this.now();
-      const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + LEASE_MARGIN_MS);
-      const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, this.options.concurrency, leaseUntil));
-      if (claimed.length === 0) return;
-      await Promise.all(claimed.map((delivery) => this.deliver(delivery).catch((error) => this.options.log(`webhooks: ${delivery.id}: ${messageOf(error)}`, { level: 'error', err: error }))));
+      const free = this.options.concurrency - inFlight.size;
+      if (free > 0) {
+        const now = this.now();
+        const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + LEASE_MARGIN_MS);
+        const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil));
+        for (const delivery of claimed) {
+          const attempt: Promise<void> = this.deliver(delivery)
+            .catch((error) => this.options.log(`webhooks: ${delivery.id}: ${messageOf(error)}`, { level: 'error', err: error }))
+            .finally(() => inFlight.delete(attempt));
+          inFlight.add(attempt);
+        }
+        if (claimed.length === free) continue;
+        if (inFlight.size === 0) return;
+      }
+      await this.nextChance(inFlight);
+    }
+    await Promise.all(inFlight);
+  }
+
+  /** Until an attempt finishes, wake() is called, or a poll interval passes. */
+  private async nextChance(inFlight: Set<Promise<void>>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ...inFlight,
+        new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+          timer = setTimeout(resolve, this.options.pollIntervalMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.wakeUp = null;
     }
   }
 

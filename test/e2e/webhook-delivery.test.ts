@@ -155,6 +155,21 @@ describe('webhook delivery', () => {
     expect(attempts[0]!.durationMs).toBeLessThan(2000);
   });
 
+  it('an attempt that hangs holds one slot: deliveries queued meanwhile go out without waiting for it', async () => {
+    const slow = await seedEndpoint(db(), receiver.url('/hangs'));
+    const quick = await seedEndpoint(db(), receiver.url('/quick'));
+    receiver.script('hang');
+    const hanging = await seedEvent(db(), [slow.id]);
+    await until('the hanging attempt', () => receiver.withId(hanging.eventId).length === 1);
+    const queuedAt = Date.now();
+    const next = await seedEvent(db(), [quick.id]);
+    await until('the next delivery', () => receiver.withId(next.eventId).length === 1);
+    // Well within the hanging attempt's 500 ms timeout.
+    expect(receiver.withId(next.eventId)[0]!.at - queuedAt).toBeLessThan(300);
+    expect((await delivery(hanging.deliveryIds[0]!)).attempts).toBe(0);
+    await settled(hanging.deliveryIds[0]!);
+  });
+
   it('does not follow redirects: a 3xx is a failed attempt and the target receives nothing', async () => {
     const target = await startReceiver();
     try {
