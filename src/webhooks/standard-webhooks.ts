@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { WEBHOOK_SECRET_PREFIX } from './webhook-secrets';
 
-export const WEBHOOK_USER_AGENT = 'khalti-graphql-webhooks/1 (+https://www.standardwebhooks.com)';
+export const WEBHOOK_USER_AGENT = 'khalti-graphql-webhooks/1';
 
 export interface SignedContent {
   /** The event's id (msg_...), the same on every attempt and redelivery. */
