@@ -36,7 +36,8 @@ export class WebhookDeliveriesRepository {
   async claimDue(now: Date, limit: number, leaseUntil: Date): Promise<WebhookDeliveryRow[]> {
     const { webhookDeliveries: t } = this.x.tables;
     const lock = this.x.engine === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
-    const due = and(eq(t.state, 'PENDING'), lte(t.nextAttemptAt, now), or(isNull(t.leaseUntil), lte(t.leaseUntil, now)));
+    // A PENDING delivery written without nextAttemptAt is due at once (never stranded).
+    const due = and(eq(t.state, 'PENDING'), or(isNull(t.nextAttemptAt), lte(t.nextAttemptAt, now)), or(isNull(t.leaseUntil), lte(t.leaseUntil, now)));
     return this.x.db
       .update(t)
       .set({ leaseUntil, version: sql`${t.version} + 1` })

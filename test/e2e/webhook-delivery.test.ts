@@ -78,6 +78,16 @@ describe('webhook delivery', () => {
     expect(attempts).toEqual([expect.objectContaining({ httpStatus: 200, error: null })]);
   });
 
+  it('sends a PENDING delivery written without nextAttemptAt at once, and none due later before its time', async () => {
+    const endpoint = await seedEndpoint(db(), receiver.url('/due'));
+    const unset = await seedEvent(db(), [endpoint.id], { nextAttemptAt: null });
+    const later = await seedEvent(db(), [endpoint.id], { nextAttemptAt: new Date(Date.now() + 3600_000) });
+    expect(await settled(unset.deliveryIds[0]!)).toMatchObject({ state: 'DELIVERED', attempts: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await delivery(later.deliveryIds[0]!)).toMatchObject({ state: 'PENDING', attempts: 0 });
+    expect(receiver.withId(later.eventId)).toHaveLength(0);
+  });
+
   it('retries on 5xx after each delay of the schedule, with the same webhook-id, then delivers', async () => {
     const endpoint = await seedEndpoint(db(), receiver.url('/flaky'));
     receiver.script({ status: 500 }, { status: 502 });

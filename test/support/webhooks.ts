@@ -45,7 +45,7 @@ export function secretOf(endpointId: string, generation: number): string {
 export async function seedEvent(
   db: Database,
   endpointIds: string[],
-  options: { type?: string; data?: Record<string, unknown>; createdAt?: Date } = {},
+  options: { type?: string; data?: Record<string, unknown>; createdAt?: Date; nextAttemptAt?: Date | null } = {},
 ): Promise<{ eventId: string; body: string; deliveryIds: string[] }> {
   const at = options.createdAt ?? new Date();
   const type = options.type ?? 'payment.completed';
@@ -55,7 +55,7 @@ export async function seedEvent(
   await db.transaction(async (tx) => {
     await tx.webhookOutbox.insertEvent({ id: eventId, type, body, createdAt: at });
     await tx.webhookOutbox.insertDeliveries(
-      endpointIds.map((endpointId, i) => ({ id: deliveryIds[i]!, eventId, endpointId, state: 'PENDING' as const, attempts: 0, nextAttemptAt: at, createdAt: at, updatedAt: at })),
+      endpointIds.map((endpointId, i) => ({ id: deliveryIds[i]!, eventId, endpointId, state: 'PENDING' as const, attempts: 0, nextAttemptAt: options.nextAttemptAt === undefined ? at : options.nextAttemptAt, createdAt: at, updatedAt: at })),
     );
   });
   return { eventId, body, deliveryIds };
