@@ -145,7 +145,7 @@ describe('webhook delivery', () => {
     expect(pending).toMatchObject({ state: 'PENDING', lastHttpStatus: 429, lastError: 'answered 429' });
     const listed = await gateway.gql(DELIVERIES, { endpointId: endpoint.id }, ADMIN_KEY);
     const node = listed.data.webhookDeliveries.edges[0].node;
-    expect(node).toMatchObject({ id: deliveryIds[0], eventId, eventType: 'PAYMENT_COMPLETED', state: 'PENDING', attempts: 1, lastHttpStatus: 429, deliveredAt: null });
+    expect(node).toMatchObject({ id: deliveryIds[0], eventId, eventType: 'PAYMENT_COMPLETED', endpointId: endpoint.id, state: 'PENDING', attempts: 1, lastHttpStatus: 429, lastError: 'answered 429', deliveredAt: null });
     expect(new Date(node.nextAttemptAt).getTime() - receiver.withId(eventId)[0]!.at).toBeGreaterThanOrEqual(900);
 
     await settled(deliveryIds[0]!, 5000);
