@@ -50,6 +50,9 @@ import { OperationsSnapshot } from './payments/operations-snapshot';
 import type { KhaltiCallEvent, KhaltiCallHook } from './khalti/khalti.types';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 import { WebhookOutbox } from './webhooks/webhook-outbox';
+import { DeliveryWorker } from './webhooks/delivery-worker';
+import { WebhookDeliveriesService } from './webhooks/webhook-deliveries.service';
+import { WebhookSender } from './webhooks/webhook-sender';
 
 export const SANDBOX_PATH = '/sandbox';
 /** How often each process reads status changes other processes recorded (subscription latency across processes). */
@@ -62,6 +65,8 @@ export interface AppOptions {
   logDestination?: DestinationStream;
   /** Tests drive the reconciler by hand (runOnce) when this is false. */
   startReconciler?: boolean;
+  /** Tests drive the webhook delivery worker by hand (runOnce) when this is false. */
+  startWebhookWorker?: boolean;
   /** Overrides for the Khalti client (tests shorten timeouts). */
   khalti?: Partial<Pick<KhaltiClientOptions, 'timeouts' | 'retries'>>;
   now?: () => Date;
@@ -86,6 +91,8 @@ export interface App {
   khaltiBaseUrl: string;
   services: PaymentServices;
   reconciler: Reconciler;
+  /** Sends webhooks in the background (tests drive it with runOnce when startWebhookWorker is false). */
+  webhookWorker: DeliveryWorker;
   /** The embedded emulator, in embedded mode. */
   emulator: Emulator | null;
   /** Embedded mode with no keys configured: the keys in use, and where they are kept. */
@@ -175,7 +182,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
   const audit = new AuditService(database, now);
-  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now));
+  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now), () =>
+    database.read.webhookDeliveries.count({ state: 'PENDING' }),
+  );
   const khalti = new KhaltiClient({
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
@@ -185,10 +194,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...options.khalti,
   });
   const events = new PaymentEvents();
-  // Webhook events are recorded in the unit that commits their change; once it has committed, the
-  // delivery worker is woken. The worker (src/webhooks/delivery-worker.ts) provides wake(); until it
-  // is wired here this is a no-op and queued deliveries simply wait in the outbox.
-  const webhookOutbox = new WebhookOutbox({ wake: () => {} });
+  // Webhook events are recorded in the unit that commits their change; once it has committed, this
+  // instance's delivery worker is woken (other instances find the deliveries at their next poll).
+  const webhookOutbox = new WebhookOutbox({ wake: () => webhookWorker.wake() });
   const state = new PaymentStateService(database, khalti, audit, events, {
     now,
     warn: log,
@@ -205,6 +213,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     warn: log,
     outbox: webhookOutbox,
   });
+  // Endpoint secrets derive from webhookSigningKey; without one nothing can be signed, so nothing is sent.
+  const webhookWorker = new DeliveryWorker(
+    database,
+    audit,
+    new WebhookSender({ timeoutMs: config.webhooks.timeoutMs, allowPrivate: config.webhooks.allowPrivate, connections: config.webhooks.concurrency }),
+    {
+      signingKey: webhookSigningKey ?? undefined,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      timeoutMs: config.webhooks.timeoutMs,
+      pollIntervalMs: config.webhooks.pollIntervalMs,
+      concurrency: config.webhooks.concurrency,
+      now,
+      log,
+      onAttempt: metrics.webhooks.attempt,
+      onFinished: (outcome) => metrics.flow.webhookDeliveries.inc({ outcome }),
+    },
+  );
   const services: PaymentServices = {
     initiate: new InitiateService(database, khalti, state, {
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
@@ -231,6 +256,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       urlRules: { production: config.production || config.khalti.env === 'production', allowPrivate: config.webhooks.allowPrivate },
       now,
     }),
+    webhookDeliveries: new WebhookDeliveriesService(database, audit, () => webhookWorker.wake(), now),
   };
 
   // Status changes other processes on this database make reach this process's subscribers.
@@ -316,6 +342,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const abandoned = await refunds.markAbandonedUnknown();
   if (abandoned > 0) log(`warning: ${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
+  if (options.startWebhookWorker !== false) webhookWorker.start();
   await feed.start();
 
   let closing: Promise<void> | null = null;
@@ -331,6 +358,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     khaltiBaseUrl,
     services,
     reconciler,
+    webhookWorker,
     emulator,
     embeddedKeys,
     emulatorStateFolder: emulatorState?.folder ?? null,
@@ -342,6 +370,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       closing ??= (async () => {
         beginShutdown();
         await reconciler.stop();
+        await webhookWorker.stop();
         await feed.stop();
         // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
         const cut = await drain.closeAndWait(config.shutdown.graceMs);

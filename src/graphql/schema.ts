@@ -15,6 +15,7 @@ import { RefundResolver } from './resolvers/refund.resolver';
 import { TransactionStatusResolver } from './resolvers/transaction-status.resolver';
 import { PersonalDataResolver } from './resolvers/personal-data.resolver';
 import { WebhookEndpointsResolver } from './resolvers/webhook-endpoints.resolver';
+import { WebhookDeliveriesResolver } from './resolvers/webhook-deliveries.resolver';
 
 export const RESOLVERS = [
   PaymentResolver,
@@ -27,6 +28,7 @@ export const RESOLVERS = [
   PaymentStatusSubscriptionResolver,
   PersonalDataResolver,
   WebhookEndpointsResolver,
+  WebhookDeliveriesResolver,
 ] as const;
 
 export async function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {

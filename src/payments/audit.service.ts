@@ -105,16 +105,18 @@ export class AuditService {
   }
 
   /**
-   * An admin's (or the gateway's) change to webhooks (kind 'webhook'). The detail names the endpoint
-   * and its URL's host, never a secret nor the full URL (its path or query may carry a token).
+   * A webhook step (kind 'webhook'): an admin's change to an endpoint, an endpoint the gateway
+   * disabled, a delivery given up, a test or redeliveries queued. Ids, a URL's host and outcomes
+   * only: never a secret, a full URL (its path or query may carry a token) or a body.
    */
-  webhookStep(tx: Repositories, step: { operation: WebhookOperation; at: Date; detail: Record<string, unknown> }): Promise<number> {
+  webhookStep(tx: Repositories, step: { operation: WebhookOperation; at: Date; pidx?: string | null; httpStatus?: number | null; detail: Record<string, unknown> }): Promise<number> {
     return tx.audit.insert({
       at: step.at,
       kind: 'webhook',
       operation: step.operation,
-      pidx: null,
+      pidx: step.pidx ?? null,
       actor: currentActor() ?? null,
+      httpStatus: step.httpStatus ?? null,
       detail: JSON.stringify(step.detail),
     });
   }

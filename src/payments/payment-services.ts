@@ -9,6 +9,7 @@ import type { RefundService } from './refund.service';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { PersonalDataService } from './personal-data.service';
 import type { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
+import type { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 
 export interface PaymentServices {
   initiate: InitiateService;
@@ -26,4 +27,6 @@ export interface PaymentServices {
   personalData: PersonalDataService;
   /** Webhook endpoints (admin): create, update, delete, list, rotate the secret. */
   webhookEndpoints: WebhookEndpointsService;
+  /** webhookDeliveries, sendTestWebhook, redeliverWebhooks. */
+  webhookDeliveries: WebhookDeliveriesService;
 }

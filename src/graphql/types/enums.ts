@@ -270,11 +270,12 @@ registerEnumType(WebhookDeliveryState, {
   name: 'WebhookDeliveryState',
   description: 'Where the delivery of one event to one endpoint stands.',
   valuesConfig: {
-    PENDING: { description: 'Not delivered yet; the next attempt is due at `nextAttemptAt`.' },
+    PENDING: { description: 'Not delivered yet: the next attempt is due at `nextAttemptAt`.' },
     DELIVERED: { description: 'The endpoint answered 2xx. Final.' },
     FAILED: {
       description:
-        'Given up: the retry schedule ran out, the endpoint answered 410 Gone, or it was deleted. Final; redeliverWebhooks queues a new delivery.',
+        'Given up: the retry schedule was spent, the endpoint answered 410 Gone (and was disabled), or it was disabled or ' +
+        'deleted. Final; `redeliverWebhooks` queues a new delivery of the same event.',
     },
   } satisfies ValueDescriptions<typeof WebhookDeliveryState>,
 });

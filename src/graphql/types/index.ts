@@ -17,3 +17,4 @@ export * from './webhook-endpoint.type';
 export * from './create-webhook-endpoint.input';
 export * from './update-webhook-endpoint.input';
 export * from './webhook-endpoint.payload';
+export * from './webhook-delivery.type';
