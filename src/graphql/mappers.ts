@@ -1,5 +1,6 @@
 /** Domain rows -> GraphQL objects. The derived fields (paid, amountMismatch) come from status.rules. */
 import type { AuditRow, PaymentRow, RefundRow } from '../db/schema';
+import { encodeStatusChangeCursor } from './status-change-cursor';
 import { auditOperation } from '../payments/audit-operation';
 import type { Bank as DomainBank } from '../khalti/khalti.types';
 import type { PaymentStatusChangeEvent } from '../payments/payment-events';
@@ -83,5 +84,6 @@ export function toStatusChange(event: PaymentStatusChangeEvent): PaymentStatusCh
     source: event.source,
     occurredAt: event.occurredAt,
     payment: toPayment(event.payment),
+    cursor: encodeStatusChangeCursor(event.auditId),
   });
 }

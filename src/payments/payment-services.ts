@@ -8,6 +8,7 @@ import type { PaymentQueries } from './payment-queries';
 import type { RefundService } from './refund.service';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { PersonalDataService } from './personal-data.service';
+import type { StatusChangeStreams } from './status-change-streams';
 
 export interface PaymentServices {
   initiate: InitiateService;
@@ -16,6 +17,8 @@ export interface PaymentServices {
   refunds: RefundService;
   audit: AuditService;
   events: PaymentEvents;
+  /** paymentStatusChanged: live changes of a payment, or a replay from the log after a cursor, then live. */
+  statusChanges: StatusChangeStreams;
   banks: BanksService;
   /** Legacy (KPG-1) status by token, passed straight through. */
   legacyStatus: Pick<KhaltiClient, 'transactionStatus'>;
