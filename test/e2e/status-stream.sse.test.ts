@@ -4,6 +4,8 @@
  * the WebSocket, queries refused, CORS like /graphql, one connection budget with the WebSocket,
  * and streams that do not hold a graceful shutdown open.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { request } from 'undici';
 import { ADMIN_KEY, CLIENT_KEY, startGateway, type TestGateway } from '../support/gateway';
 import { scrape } from '../support/metrics';
@@ -50,7 +52,7 @@ describe('subscriptions over /graphql/stream (graphql-sse)', () => {
     const [first] = await live.waitFor(1);
     expect(changesOf([first])).toEqual([MOVES[0]]);
     live.dispose();
-    await until('the stream to be closed', async () => (await openStreams()) === 0);
+    await until('the stream to be closed and its subscription ended', async () => (await openStreams()) === 0 && (await active()) === before);
 
     await move(gateway, pidx, 2);
     await move(gateway, pidx, 3);
@@ -176,5 +178,30 @@ describe('/graphql/stream: the connection budget and shutdown', () => {
       if (!closed) await gateway.app.close();
       await gateway.close().catch(() => undefined);
     }
+  });
+});
+
+describe('/graphql/stream with TRUSTED_DOCUMENTS', () => {
+  const MANIFEST = resolve(__dirname, '../../examples/generated/persisted-documents.json');
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ TRUSTED_DOCUMENTS: MANIFEST });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it("refuses a client key's untrusted text with 400, and runs a trusted document named by hash", async () => {
+    const pidx = await newPayment(gateway);
+    const refused = await post(gateway, { query: STATUS_CHANGED_AFTER, variables: { pidx } }, { authorization: `Bearer ${CLIENT_KEY}` });
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors[0].message).toMatch(/^Client keys may run only the trusted documents/);
+
+    const hash = Object.entries(manifest).find(([, text]) => text.startsWith('subscription PaymentStatusChanged'))![0];
+    const byHash = await post(gateway, { query: '', variables: { pidx }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, { authorization: `Bearer ${CLIENT_KEY}` });
+    expect(byHash.status).toBe(200);
+    expect(byHash.contentType).toMatch(/^text\/event-stream/);
   });
 });
