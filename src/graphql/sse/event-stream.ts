@@ -80,7 +80,7 @@ export function eventStream<Context extends OperationContext>(options: EventStre
       argsOf.set(req.raw, prepared);
       return prepared as OperationArgs<Context>;
     },
-    subscribe: (args) => options.subscribe(args),
+    subscribe: async (args) => endable(await options.subscribe(args)),
     onOperation: (_ctx, _req, _args, result) => options.onOperation?.(result),
     onNext: (_ctx, req, result) => {
       const args = argsOf.get(req.raw);
@@ -174,6 +174,35 @@ export function eventStream<Context extends OperationContext>(options: EventStre
       }
     },
   };
+}
+
+/**
+ * graphql-sse leaves (return()s) an operation when its stream ends only if it looks like a
+ * generator (next, return and throw): anything else would go on being read into its queue.
+ */
+function endable(result: AsyncIterable<ExecutionResult> | ExecutionResult): AsyncIterable<ExecutionResult> | ExecutionResult {
+  if (!(Symbol.asyncIterator in result)) return result;
+  const iterator = result[Symbol.asyncIterator]();
+  if (typeof iterator.return === 'function' && typeof iterator.throw === 'function' && iterator === (result as unknown)) return result;
+  let left = false;
+  const leave = async () => {
+    left = true;
+    await iterator.return?.();
+  };
+  const wrapped = {
+    next: (): Promise<IteratorResult<ExecutionResult, void>> =>
+      left ? Promise.resolve({ done: true, value: undefined }) : (iterator.next() as Promise<IteratorResult<ExecutionResult, void>>),
+    return: async (): Promise<IteratorResult<ExecutionResult, void>> => {
+      await leave();
+      return { done: true, value: undefined };
+    },
+    throw: async (error: unknown): Promise<IteratorResult<ExecutionResult, void>> => {
+      await leave();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => wrapped,
+  };
+  return wrapped;
 }
 
 function acceptsEventStream(req: ExpressRequest): boolean {
