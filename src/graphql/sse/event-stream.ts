@@ -96,7 +96,8 @@ export function eventStream<Context extends OperationContext>(options: EventStre
     if (ending || !options.budget.take()) {
       options.metrics?.refused?.();
       res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
-      sendJson(res, 503, [{ message: 'Too many open streams and sockets; try again later.', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: RETRY_AFTER_SECONDS } }]);
+      const message = ending ? 'This instance is shutting down; try again (another instance will answer).' : 'Too many open streams and sockets; try again later.';
+      sendJson(res, 503, [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: RETRY_AFTER_SECONDS } }]);
       return;
     }
     let released = false;
