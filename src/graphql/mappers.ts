@@ -1,9 +1,9 @@
 /** Domain rows -> GraphQL objects. The derived fields (paid, amountMismatch) come from status.rules. */
 import type { AuditRow, PaymentRow, RefundRow } from '../db/schema';
-import { encodeStatusChangeCursor } from './status-change-cursor';
 import { auditOperation } from '../payments/audit-operation';
 import type { Bank as DomainBank } from '../khalti/khalti.types';
 import type { PaymentStatusChangeEvent } from '../payments/payment-events';
+import { encodeStatusChangeCursor } from './status-change-cursor';
 import { hasAmountMismatch, isPaid } from '../payments/status.rules';
 import type { UserError as DomainUserError } from '../payments/user-error';
 import { AuditEntry, Bank, Payment, PaymentStatusChange, Refund, UserError } from './types';

@@ -3,12 +3,12 @@ import type { AuditService } from './audit.service';
 import type { BanksService } from './banks.service';
 import type { InitiateService } from './initiate.service';
 import type { PaymentEvents } from './payment-events';
+import type { StatusChangeStreams } from './status-change-streams';
 import type { PaymentStateService } from './payment-state.service';
 import type { PaymentQueries } from './payment-queries';
 import type { RefundService } from './refund.service';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import type { PersonalDataService } from './personal-data.service';
-import type { StatusChangeStreams } from './status-change-streams';
 
 export interface PaymentServices {
   initiate: InitiateService;
