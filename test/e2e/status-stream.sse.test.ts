@@ -205,3 +205,25 @@ describe('/graphql/stream with TRUSTED_DOCUMENTS', () => {
     expect(byHash.contentType).toMatch(/^text\/event-stream/);
   });
 });
+
+describe('/graphql/stream and the rate limits', () => {
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it("draws on the key's bucket like any operation: past it, 429 with Retry-After and RATE_LIMITED, and no stream", async () => {
+    const pidx = await newPayment(gateway);
+    const auth = { authorization: `Bearer ${CLIENT_KEY}` };
+    for (let i = 0; i < 2; i += 1) expect((await post(gateway, { query: STATUS_CHANGED_AFTER, variables: { pidx } }, auth)).status).toBe(200);
+    const limited = await post(gateway, { query: STATUS_CHANGED_AFTER, variables: { pidx } }, auth);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.json.errors[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(limited.headers.ratelimit).toBeDefined();
+  });
+});
