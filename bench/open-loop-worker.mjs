@@ -20,6 +20,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
+/** A request not answered this long after it was due is an error ("no answer"). */
+const DEADLINE_MS = 30_000;
 const pools = new Map();
 function poolFor(origin) {
   let pool = pools.get(origin);
@@ -32,6 +34,7 @@ function poolFor(origin) {
 }
 
 function outcome(kind, status, text, wantPidx) {
+  if (status === 0) return { ok: false, error: text.startsWith('no answer') ? 'no answer in 30 s' : `connection error (${text.slice(0, 80)})` };
   if (status !== 200) return { ok: false, error: `HTTP ${status}` };
   let parsed;
   try {
@@ -89,11 +92,14 @@ async function load(m) {
         path: '/graphql',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body,
+        // Counted from the due time, queueing for a connection included: an overloaded server
+        // ends the run 30 s after the last request was due at the latest.
+        signal: AbortSignal.timeout(Math.max(1, Math.round(DEADLINE_MS - (performance.now() - due)))),
       });
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {
-      text = String(error?.message ?? error);
+      text = error?.name === 'TimeoutError' ? `no answer within ${DEADLINE_MS / 1000} s of its due time` : String(error?.message ?? error);
     }
     const latency = performance.now() - due;
     const result = outcome(kind, status, text, wantPidx);

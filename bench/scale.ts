@@ -329,7 +329,7 @@ export function loadSection(rows: LoadRow[]): string {
     '## Load: 150 req/s of initiate and verify against a slow, slightly failing Khalti',
     '',
     `Open loop: one request every ${fmtMs(1000 / LOAD_RATE)} ms whatever the answers do (bench/open-loop-worker.mjs, in a worker thread, 512 keep-alive connections per gateway so none waits for one), ` +
-      'latency counted from the moment a request was due (so a sender or server falling behind shows as latency: no coordinated omission). ' +
+      'latency counted from the moment a request was due (so a sender or server falling behind shows as latency: no coordinated omission); a request not answered within 30 s of its due time is an error ("no answer in 30 s"). ' +
       `Even slots initiate a new order (server key), odd slots verify a payment answered earlier in the run (client key, at random); every ${REPEAT_EVERY}th initiate repeats the previous order with the same input, sent to the next instance. ` +
       `The fake Khalti (bench/slow-khalti.mjs, a worker thread) holds every answer ${KHALTI_DELAY_MS} ms and answers ${KHALTI_FAIL_RATE * 100}% of requests 503 (creating nothing); its lookups say Completed. ` +
       'Gateways are processes of their own (`node --import tsx src/main.ts`, NODE_ENV=production, KHALTI_ENV=sandbox, rate limits off, reconciler idle); two instances share the PostgreSQL database and Redis, and the load alternates between their ports per request. ' +
