@@ -26,6 +26,7 @@ import { stripSuggestions } from './limits/suggestions';
 import type { TrustedDocuments } from './limits/trusted-documents';
 import { clientAddressResolver, type ClientAddressOf } from './rate-limit/client-address';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimiting, type RateLimits } from './rate-limit/rate-limiter';
+import { SharedDocuments } from './ws/shared-documents';
 import { roleDocumentVariablesKey, sharedPayloadOf, SharedSubscriptions, withSharedPayload } from './ws/shared-subscriptions';
 import { ConnectionBudget } from './connection-budget';
 import { resumesFromCursor } from './resume-argument';
@@ -227,6 +228,8 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     const { errors: _raw, ...rest } = result;
     return { ...rest, ...(errors ? { errors } : {}), ...(cost ? { extensions: { ...result.extensions, ...cost } } : {}) };
   };
+  // What a running subscription keeps is shared where it can be (ws/shared-documents.ts).
+  const documents = new SharedDocuments();
   // A subscription resuming from a cursor replays the log when it starts: it runs alone (resume-argument.ts).
   const byRoleDocumentVariables = roleDocumentVariablesKey((contextValue) => (contextValue as GatewayContext).auth.caller?.role ?? null);
   const shared = new SharedSubscriptions({
@@ -256,7 +259,10 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // then only subscriptions run here (queries and mutations go over HTTP, where 401s, CSRF
       // prevention and per-request logs apply).
       onSubscribe: async (ctx, _id, payload) =>
-        subscriptionsOnly(await guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization, clientAddressOf(ctx.extra.request)))),
+        shareDocument(
+          subscriptionsOnly(await guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization, clientAddressOf(ctx.extra.request)))),
+          documents,
+        ),
       subscribe,
       // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
       onOperation: (_ctx, _id, _payload, _args, result) => (metrics && isAsyncIterable(result) ? counted(result, metrics) : undefined),
@@ -390,6 +396,13 @@ function counted<T>(iterator: AsyncIterableIterator<T>, metrics: Pick<GraphqlMet
     },
   };
   return wrapped;
+}
+
+/** Prepared arguments with the document kept for the same text by earlier subscribers, if any. */
+function shareDocument(prepared: ExecutionArgs | GraphQLError[], documents: SharedDocuments): ExecutionArgs | GraphQLError[] {
+  if (Array.isArray(prepared)) return prepared;
+  prepared.document = documents.share(prepared.document);
+  return prepared;
 }
 
 /** The WebSocket carries subscriptions only: a query or mutation is refused before anything runs. */
