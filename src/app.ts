@@ -18,7 +18,7 @@ import {
 } from './config';
 import { openDatabase, type Database } from './db/connection';
 import { ApiKeys } from './graphql/api-keys';
-import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
+import { startGraphqlServer, GRAPHQL_PATH, STREAM_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
 import { accessLog } from './http/access-log';
@@ -40,6 +40,7 @@ import type { PaymentServices } from './payments/payment-services';
 import { PaymentStateService } from './payments/payment-state.service';
 import { Reconciler } from './payments/reconciler';
 import { StatusChangeFeed } from './payments/status-change-feed';
+import { StatusChangeStreams } from './payments/status-change-streams';
 import { RefundService } from './payments/refund.service';
 import { createEmulator, EmulatorStateError, openEmulatorState, type Emulator, type EmulatorState } from './sandbox/emulator';
 import { clientAddressResolver } from './graphql/rate-limit/client-address';
@@ -247,6 +248,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     refunds,
     audit,
     events,
+    statusChanges: new StatusChangeStreams({ audit, payments: database.read.payments, events }),
     banks: new BanksService(khalti, now),
     legacyStatus: khalti,
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
@@ -333,6 +335,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       now,
     }),
   );
+  // Before GraphiQL and /graphql's own middlewares, which would match /graphql/stream too.
+  app.use(STREAM_PATH, ...graphql.streamMiddleware);
   app.use(graphiqlRouter({ endpointPath: GRAPHQL_PATH }));
   app.use(GRAPHQL_PATH, ...graphql.middleware);
   server.on('request', app);
@@ -369,6 +373,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     close() {
       closing ??= (async () => {
         beginShutdown();
+        // Event streams are requests that never finish by themselves: ended first, so that the
+        // drain below waits only for real requests (clients reconnect and resume with a cursor).
+        graphql.endStreams();
         await reconciler.stop();
         await webhookWorker.stop();
         await feed.stop();

@@ -3,6 +3,7 @@ import type { AuditRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../db/
 import { auditOperation } from '../payments/audit-operation';
 import type { Bank as DomainBank } from '../khalti/khalti.types';
 import type { PaymentStatusChangeEvent } from '../payments/payment-events';
+import { encodeStatusChangeCursor } from './status-change-cursor';
 import { hasAmountMismatch, isPaid } from '../payments/status.rules';
 import type { UserError as DomainUserError } from '../payments/user-error';
 import { endpointEvents } from '../webhooks/endpoint-events';
@@ -84,6 +85,7 @@ export function toStatusChange(event: PaymentStatusChangeEvent): PaymentStatusCh
     source: event.source,
     occurredAt: event.occurredAt,
     payment: toPayment(event.payment),
+    cursor: encodeStatusChangeCursor(event.auditId),
   });
 }
 

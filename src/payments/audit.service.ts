@@ -125,6 +125,10 @@ export class AuditService {
     return this.db.read.audit.statusChangesAfter(id, limit);
   }
 
+  statusChangesOf(pidx: string, afterId: number, limit: number): Promise<AuditRow[]> {
+    return this.db.read.audit.statusChangesOf(pidx, afterId, limit);
+  }
+
   statusChangeById(id: number): Promise<AuditRow | undefined> {
     return this.db.read.audit.statusChangeById(id);
   }

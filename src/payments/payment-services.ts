@@ -3,6 +3,7 @@ import type { AuditService } from './audit.service';
 import type { BanksService } from './banks.service';
 import type { InitiateService } from './initiate.service';
 import type { PaymentEvents } from './payment-events';
+import type { StatusChangeStreams } from './status-change-streams';
 import type { PaymentStateService } from './payment-state.service';
 import type { PaymentQueries } from './payment-queries';
 import type { RefundService } from './refund.service';
@@ -18,6 +19,8 @@ export interface PaymentServices {
   refunds: RefundService;
   audit: AuditService;
   events: PaymentEvents;
+  /** paymentStatusChanged: live changes of a payment, or a replay from the log after a cursor, then live. */
+  statusChanges: StatusChangeStreams;
   banks: BanksService;
   /** Legacy (KPG-1) status by token, passed straight through. */
   legacyStatus: Pick<KhaltiClient, 'transactionStatus'>;

@@ -354,9 +354,16 @@ describe('webhook delivery to private addresses with WEBHOOK_ALLOW_PRIVATE=false
 });
 
 describe('webhook delivery without a signing key', () => {
-  it('warns once and leaves deliveries PENDING', async () => {
+  it('outside embedded mode (which generates one), warns once and leaves deliveries PENDING', async () => {
     const receiver = await startReceiver();
-    const gateway = await startGateway({ WEBHOOK_POLL_INTERVAL_MS: '20' });
+    // Sandbox mode with no WEBHOOK_SIGNING_KEY; Khalti is never called here, so its origin is a closed port.
+    const gateway = await startGateway({
+      KHALTI_ENV: 'sandbox',
+      KHALTI_SECRET_KEY: 'test-sandbox-secret-key-not-used',
+      KHALTI_BASE_URL: 'http://127.0.0.1:9',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_POLL_INTERVAL_MS: '20',
+    });
     try {
       const endpoint = await seedEndpoint(gateway.app.database, receiver.url());
       const { deliveryIds } = await seedEvent(gateway.app.database, [endpoint.id]);
