@@ -21,10 +21,12 @@
  *    (150 req/s of initiate and verify against a fake Khalti adding 300 ms and failing 1% with 503)
  *    on one and two PostgreSQL instances and one SQLite instance, and one pidx's WebSocket
  *    subscribers (1,000 against a raw ws broadcast, then 10,000 held).
+ * 5. bench/webhooks.ts: commit -> arrival of webhooks at 50 status changes per second, and
+ *    verifyPayment with one subscribed endpoint against none (its own databases and receiver).
  *
  * The machine is shared: every row says how many cores other processes used meanwhile, and the
  * report gives the load average. BENCH_SCALE (default 1) multiplies every count and duration;
- * BENCH_ENGINES (default sqlite,postgres) picks engines, BENCH_PARTS (default ratios,load,subscribers)
+ * BENCH_ENGINES (default sqlite,postgres) picks engines, BENCH_PARTS (default ratios,load,subscribers,webhooks)
  * the parts. Only a full run (BENCH_SCALE=1, both engines, every part) writes bench/results.md;
  * any other writes its report to the OS temp folder and says so. Exits 0 when every request of
  * sections 1 to 3 succeeded and said what it should (targets missed, and the load scenario's
@@ -70,10 +72,11 @@ import {
 } from './harness';
 import { INITIATE, PAYMENT, REFUND, VERIFY, orderInput } from './operations';
 import { loadSection, measureLoad, measureSubscribers, subscriberSection, type ScaleOptions } from './scale';
+import { runWebhookBench } from './webhooks';
 
 const CONCURRENCIES = [1, 8] as const;
 /** The whole run is bounded: anything stuck past this fails it (a full run takes 8 to 13 minutes). */
-const DEADLINE_MS = 1_200_000;
+const DEADLINE_MS = 1_500_000;
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 if (!(scale > 0)) throw new Error('BENCH_SCALE must be a positive number');
@@ -91,8 +94,8 @@ const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres')
     if (!engine) throw new Error(`BENCH_ENGINES: unknown engine "${name}" (sqlite, postgres)`);
     return engine;
   });
-/** BENCH_PARTS (default all): ratios (sections 1 to 3 above), load, subscribers (bench/scale.ts). */
-const PART_NAMES = ['ratios', 'load', 'subscribers'] as const;
+/** BENCH_PARTS (default all): ratios (sections 1 to 3 above), load, subscribers (bench/scale.ts), webhooks (bench/webhooks.ts). */
+const PART_NAMES = ['ratios', 'load', 'subscribers', 'webhooks'] as const;
 type Part = (typeof PART_NAMES)[number];
 const parts = new Set(
   (process.env.BENCH_PARTS ?? PART_NAMES.join(','))
@@ -844,6 +847,9 @@ async function main(): Promise<void> {
     const scaleOptions: ScaleOptions = { scale, dir, sqlite: engines.includes('SQLite'), postgres: engines.includes('PostgreSQL'), closers };
     const loadRows = parts.has('load') ? await measureLoad(scaleOptions) : [];
     const subscribers = parts.has('subscribers') ? await measureSubscribers(scaleOptions) : null;
+    // Its own databases: an endpoint left in the ones above would change their figures.
+    const webhooks = parts.has('webhooks') ? await runWebhookBench({ engines, scale, load, fake, log }) : null;
+    if (webhooks && !webhooks.ok) throw new Error(`webhooks bench: ${webhooks.problems.join('; ')}`);
 
     // --- report ----------------------------------------------------------------------------------
     const cpuList = cpus();
@@ -867,6 +873,7 @@ async function main(): Promise<void> {
       '',
       loadSection(loadRows),
       subscriberSection(subscribers),
+      ...(webhooks ? [webhooks.markdown, ''] : []),
       ...(parts.has('ratios')
         ? [
             '## Ratios (side by side, interleaved)',

@@ -44,6 +44,8 @@ export class DeliveryWorker {
   /** Set by stop(): a pass in progress finishes the attempts it has claimed and claims no more. */
   private stopRequested = false;
   private again = false;
+  /** wake() was called since the pass last looked: something may be due that its last claim did not see. */
+  private woken = false;
   /** Set while a pass waits for a slot: wake() and stop() end the wait. */
   private wakeUp: (() => void) | null = null;
   private warned = false;
@@ -79,6 +81,7 @@ export class DeliveryWorker {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.woken = true;
       this.wakeUp?.();
       return;
     }
@@ -136,12 +139,24 @@ export class DeliveryWorker {
    * endpoint that hangs for the whole timeout holds one slot, not the batch), when woken, and every
    * poll interval meanwhile (retries come due, other instances queue events). Ends when nothing is
    * due and nothing is in flight.
+   *
+   * A slot freeing is a reason to claim only when the last claim filled every free slot (more may
+   * be due): after one that found fewer, nothing is due until a wake or the next poll, and claiming
+   * anyway would cost a write unit per attempt for nothing (on SQLite, the write lock the API's
+   * own writes wait for).
    */
   private async pass(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
+    let mayFindMore = true;
     while (!this.stopRequested) {
+      if (this.woken) {
+        // This pass answers the wake: no second pass for it once this one ends.
+        this.woken = false;
+        this.again = false;
+        mayFindMore = true;
+      }
       const free = this.options.concurrency - inFlight.size;
-      if (free > 0) {
+      if (free > 0 && mayFindMore) {
         const now = this.now();
         const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + LEASE_MARGIN_MS);
         const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil));
@@ -151,29 +166,38 @@ export class DeliveryWorker {
             .finally(() => inFlight.delete(attempt));
           inFlight.add(attempt);
         }
-        if (claimed.length === free) continue;
-        if (inFlight.size === 0) return;
+        mayFindMore = claimed.length === free;
+        if (mayFindMore) continue;
       }
-      await this.nextChance(inFlight);
+      // Woken while claiming: look again now rather than after an attempt or a poll.
+      if (this.woken) continue;
+      if (inFlight.size === 0) return;
+      if (await this.nextChance(inFlight)) mayFindMore = true;
     }
     await Promise.all(inFlight);
   }
 
-  /** Until an attempt finishes, wake() is called, or a poll interval passes. */
-  private async nextChance(inFlight: Set<Promise<void>>): Promise<void> {
+  /** Until an attempt finishes (false), or wake() or stop() is called or a poll interval passes (true). */
+  private async nextChance(inFlight: Set<Promise<void>>): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
+    let look = false;
     try {
       await Promise.race([
         ...inFlight,
         new Promise<void>((resolve) => {
-          this.wakeUp = resolve;
-          timer = setTimeout(resolve, this.options.pollIntervalMs);
+          const done = () => {
+            look = true;
+            resolve();
+          };
+          this.wakeUp = done;
+          timer = setTimeout(done, this.options.pollIntervalMs);
         }),
       ]);
     } finally {
       clearTimeout(timer);
       this.wakeUp = null;
     }
+    return look;
   }
 
   private async deliver(delivery: WebhookDeliveryRow): Promise<void> {
