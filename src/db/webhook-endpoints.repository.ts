@@ -1,6 +1,6 @@
 /** Webhook endpoints: what the admin operations manage and the delivery worker reads. */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import type { Executor } from './executor';
+import { preparedQuery, type Executor } from './executor';
 import type { NewWebhookEndpointRow, WebhookEndpointRow } from './schema';
 
 /** What an admin may change on an endpoint (the rest is the gateway's). */
@@ -32,12 +32,17 @@ export class WebhookEndpointsRepository {
    * subscription (a JSON array per row; a gateway has a handful of endpoints, not thousands).
    */
   async receiving(): Promise<WebhookEndpointRow[]> {
-    const { webhookEndpoints: t } = this.x.tables;
-    return this.x.db
-      .select()
-      .from(t)
-      .where(and(eq(t.enabled, true), isNull(t.deletedAt)))
-      .orderBy(asc(t.createdAt), asc(t.id));
+    // Read on every status change: its SQL is built once per executor.
+    const query = preparedQuery(this.x, 'webhookEndpoints.receiving', () => {
+      const { webhookEndpoints: t } = this.x.tables;
+      return this.x.db
+        .select()
+        .from(t)
+        .where(and(eq(t.enabled, true), isNull(t.deletedAt)))
+        .orderBy(asc(t.createdAt), asc(t.id))
+        .prepare();
+    });
+    return query.execute();
   }
 
   async insert(row: NewWebhookEndpointRow): Promise<void> {
