@@ -6,9 +6,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ErrorCode } from '../graphql/errors';
-
-const ERROR_CODES: readonly ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR'];
+// The one list of top-level codes: a code added there is counted as itself, not as an internal error.
+import { ERROR_CODES } from '../graphql/error-codes';
 
 /** connections: opened at WS_MAX_CONNECTIONS (1013 or 503); messages: over WS_MESSAGES_PER_SECOND (4429). */
 export type WebsocketRefusal = 'connections' | 'messages';
@@ -92,7 +91,8 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
   };
 }
 
-function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined, data: Record<string, unknown> | null | undefined): string {
+/** The outcome label of one answer: its first top-level error code, `user_error`, or `ok`. */
+export function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined, data: Record<string, unknown> | null | undefined): string {
   if (errors?.length) {
     const code = errors[0]!.extensions?.code;
     return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? code : 'INTERNAL_SERVER_ERROR';
