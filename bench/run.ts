@@ -43,6 +43,8 @@ import { loadConfig } from '../src/config';
 import { silentLog } from '../src/logger';
 import { startBareProxy, startStaticGraphql, type Baseline } from './baselines';
 import {
+  benchEngines,
+  type BenchEngine,
   ADMIN_KEY,
   CLIENT_KEY,
   MAX_CONCURRENCY,
@@ -83,17 +85,8 @@ if (!(scale > 0)) throw new Error('BENCH_SCALE must be a positive number');
 const n = (count: number) => Math.max(1, Math.round(count * scale));
 const ms = (duration: number, floor: number) => Math.max(floor, Math.round(duration * scale));
 
-type EngineName = 'SQLite' | 'PostgreSQL';
-const ENGINE_KEYS: Record<string, EngineName> = { sqlite: 'SQLite', postgres: 'PostgreSQL', postgresql: 'PostgreSQL' };
-const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres')
-  .split(',')
-  .map((name) => name.trim().toLowerCase())
-  .filter(Boolean)
-  .map((name) => {
-    const engine = ENGINE_KEYS[name];
-    if (!engine) throw new Error(`BENCH_ENGINES: unknown engine "${name}" (sqlite, postgres)`);
-    return engine;
-  });
+type EngineName = BenchEngine;
+const engines = benchEngines();
 /** BENCH_PARTS (default all): ratios (sections 1 to 3 above), load, subscribers (bench/scale.ts), webhooks (bench/webhooks.ts). */
 const PART_NAMES = ['ratios', 'load', 'subscribers', 'webhooks'] as const;
 type Part = (typeof PART_NAMES)[number];

@@ -5,20 +5,11 @@
  * 0.9x target is reported, not failed), or when the run passes its deadline.
  */
 import { cpus, loadavg } from 'node:os';
-import { runWebhookBench, type WebhookBenchEngine } from './webhooks';
+import { benchEngines } from './harness';
+import { runWebhookBench } from './webhooks';
 
 const DEADLINE_MS = 600_000;
-const ENGINE_KEYS: Record<string, WebhookBenchEngine> = { sqlite: 'SQLite', postgres: 'PostgreSQL', postgresql: 'PostgreSQL' };
-
-const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres')
-  .split(',')
-  .map((name) => name.trim().toLowerCase())
-  .filter(Boolean)
-  .map((name) => {
-    const engine = ENGINE_KEYS[name];
-    if (!engine) throw new Error(`BENCH_ENGINES: unknown engine "${name}" (sqlite, postgres)`);
-    return engine;
-  });
+const engines = benchEngines();
 
 const deadline = setTimeout(() => {
   process.stderr.write(`bench: webhooks: still running after ${DEADLINE_MS / 1000} s; giving up\n`);

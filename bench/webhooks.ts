@@ -55,6 +55,7 @@ import {
   postgresCores,
   sandboxEnv,
   startFakeKhalti,
+  type BenchEngine,
   type CpuSample,
   type FakeKhalti,
   type HttpRequest,
@@ -62,7 +63,7 @@ import {
 } from './harness';
 import { INITIATE, VERIFY, orderInput } from './operations';
 
-export type WebhookBenchEngine = 'SQLite' | 'PostgreSQL';
+export type WebhookBenchEngine = BenchEngine;
 
 export interface WebhookBenchOptions {
   /** Default: both. */

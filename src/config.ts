@@ -344,23 +344,9 @@ export function keepEmbeddedKeys(file: string, generated: { admin: string; clien
       'GATEWAY_ADMIN_KEYS',
       `not set, and the development keys embedded mode keeps in ${file} ${problem}; delete the file to generate new ones, or set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS`,
     );
-  let created = false;
-  let text: string | null = null;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
-  }
-  if (text === null) {
-    try {
-      created = createExclusively(file, `${JSON.stringify({ note: KEYS_FILE_NOTE, admin: generated.admin, client: generated.client }, null, 2)}\n`);
-    } catch (error) {
-      throw fail(`cannot be written (${errorText(error)})`);
-    }
-    if (created) return { admin: generated.admin, client: generated.client, file, reused: false };
-    // Another process created it first: use its keys.
-    text = readFileSync(file, 'utf8');
-  }
+  const kept = readOrCreate(file, `${JSON.stringify({ note: KEYS_FILE_NOTE, admin: generated.admin, client: generated.client }, null, 2)}\n`, fail);
+  if (kept.created) return { admin: generated.admin, client: generated.client, file, reused: false };
+  const text = kept.text;
 
   let json: unknown;
   try {
@@ -375,15 +361,7 @@ export function keepEmbeddedKeys(file: string, generated: { admin: string; clien
     }
   }
   if (admin === client) throw fail('gives the admin and the client the same key');
-  let tightened = false;
-  try {
-    if ((statSync(file).mode & 0o077) !== 0) {
-      chmodSync(file, 0o600);
-      tightened = true;
-    }
-  } catch (error) {
-    throw fail(`is readable by others and cannot be made private (${errorText(error)})`);
-  }
+  const tightened = keepPrivate(file, fail);
   return { admin: admin as string, client: client as string, file, reused: true, ...(tightened ? { tightened } : {}) };
 }
 
@@ -412,32 +390,46 @@ export function keepWebhookSigningKey(file: string, generated: string): Embedded
       'WEBHOOK_SIGNING_KEY',
       `not set, and the development key embedded mode keeps in ${file} ${problem}; delete the file to generate a new one (every endpoint's secret changes), or set WEBHOOK_SIGNING_KEY`,
     );
-  let text: string | null = null;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
-  }
-  if (text === null) {
-    let created: boolean;
-    try {
-      created = createExclusively(file, `${generated}\n`);
-    } catch (error) {
-      throw fail(`cannot be written (${errorText(error)})`);
-    }
-    if (created) return { key: generated, file, reused: false };
-    text = readFileSync(file, 'utf8');
-  }
-  const key = text.trim();
+  const kept = readOrCreate(file, `${generated}\n`, fail);
+  if (kept.created) return { key: generated, file, reused: false };
+  const key = kept.text.trim();
   if (key.length < MIN_WEBHOOK_SIGNING_KEY_LENGTH || /\s/.test(key)) {
     throw fail(`is not a signing key (${MIN_WEBHOOK_SIGNING_KEY_LENGTH}+ characters without spaces)`);
   }
+  keepPrivate(file, fail);
+  return { key, file, reused: true };
+}
+
+/**
+ * What embedded mode keeps beside the database: the text of `file` if an earlier start (or another
+ * process starting at the same moment) wrote it, else `content`, written there first and
+ * exclusively (created: true), so that processes starting together agree on one.
+ */
+function readOrCreate(file: string, content: string, fail: (problem: string) => Error): { created: true } | { created: false; text: string } {
   try {
-    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return { created: false, text: readFileSync(file, 'utf8') };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
+  }
+  let created: boolean;
+  try {
+    created = createExclusively(file, content);
+  } catch (error) {
+    throw fail(`cannot be written (${errorText(error)})`);
+  }
+  // Another process created it first: use what it wrote.
+  return created ? { created: true } : { created: false, text: readFileSync(file, 'utf8') };
+}
+
+/** A kept file that others could read is made 0600; true when it had to be. */
+function keepPrivate(file: string, fail: (problem: string) => Error): boolean {
+  try {
+    if ((statSync(file).mode & 0o077) === 0) return false;
+    chmodSync(file, 0o600);
+    return true;
   } catch (error) {
     throw fail(`is readable by others and cannot be made private (${errorText(error)})`);
   }
-  return { key, file, reused: true };
 }
 
 /** Writes `text` to a new file at `path` (mode 0600), complete or not at all; false if `path` exists. */
@@ -574,7 +566,7 @@ function readUrl(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
-/** REDIS_URL, checked here so a typo stops start-up; the message never repeats the URL (it may hold a password). */
+/** The WEBHOOK_* settings (DESIGN section 2 and 7). */
 function readWebhooks(env: Env, embedded: boolean): WebhookConfig {
   const signingKey = blankToUndefined(env.WEBHOOK_SIGNING_KEY);
   if (signingKey !== undefined && signingKey.length < MIN_WEBHOOK_SIGNING_KEY_LENGTH) {
@@ -602,6 +594,7 @@ function readRetrySchedule(env: Env): number[] {
   return delays;
 }
 
+/** REDIS_URL, checked here so a typo stops start-up; the message never repeats the URL (it may hold a password). */
 function readRedis(env: Env): Config['redis'] {
   const raw = blankToUndefined(env.REDIS_URL);
   const keyPrefix = blankToUndefined(env.REDIS_KEY_PREFIX) ?? DEFAULT_REDIS_KEY_PREFIX;
