@@ -16,6 +16,22 @@ export const SERVER_KEY = 'bench-server-key-0123456789abcdef';
 /** What the gateway (and the bare proxy) send the fake Khalti as `Authorization: Key ...`. */
 export const KHALTI_SECRET = 'bench-khalti-secret-key-0123456789';
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+export type BenchEngine = 'SQLite' | 'PostgreSQL';
+const ENGINE_KEYS: Record<string, BenchEngine> = { sqlite: 'SQLite', postgres: 'PostgreSQL', postgresql: 'PostgreSQL' };
+
+/** BENCH_ENGINES (default sqlite,postgres): the engines a run measures. */
+export function benchEngines(value = process.env.BENCH_ENGINES ?? 'sqlite,postgres'): BenchEngine[] {
+  return value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean)
+    .map((name) => {
+      const engine = ENGINE_KEYS[name];
+      if (!engine) throw new Error(`BENCH_ENGINES: unknown engine "${name}" (sqlite, postgres)`);
+      return engine;
+    });
+}
 /** Closed-loop connections per origin: the most concurrent clients any phase uses. */
 export const MAX_CONCURRENCY = 8;
 

@@ -1,6 +1,7 @@
 /**
  * A CPU profile of the gateway serving verifyPayment of COMPLETED payments (no status change) on
- * SQLite, 8 clients: `npx tsx bench/profile-verify.ts` (PROFILE_MS, default 5000, sets how long).
+ * SQLite, 8 clients: `npx tsx bench/profile-verify.ts` (PROFILE_MS, default 5000, sets how long;
+ * PROFILE_OPERATION=payment profiles payment(pidx) reads of those payments instead).
  *
  * The same setup as bench/run.ts's ratio rounds (KHALTI_ENV=sandbox against the fake Khalti in a
  * worker thread, clients in another), with V8's sampling profiler (what `node --cpu-prof` uses)
@@ -17,9 +18,11 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { silentLog } from '../src/logger';
 import { CLIENT_KEY, LoadGenerator, SERVER_KEY, checkAll, dataOf, gql, sandboxEnv, startFakeKhalti } from './harness';
-import { INITIATE, VERIFY, orderInput } from './operations';
+import { INITIATE, PAYMENT, VERIFY, orderInput } from './operations';
 
 const PROFILE_MS = Number(process.env.PROFILE_MS ?? 5000);
+/** PROFILE_OPERATION=payment profiles payment(pidx) reads of the same (COMPLETED) payments instead. */
+const READS = process.env.PROFILE_OPERATION === 'payment';
 const SAMPLING_INTERVAL_US = 200;
 const PAYMENTS = 300;
 
@@ -78,11 +81,17 @@ async function main(): Promise<void> {
     );
     const pidxs: string[] = [];
     checkAll('initiate', initiated, (status, body) => pidxs.push(dataOf(status, body).initiatePayment.payment.pidx));
-    const verifies = pidxs.map((pidx) => gql(VERIFY, { pidx }, CLIENT_KEY));
-    const check = (status: number, body: string) => {
+    const verifyAll = pidxs.map((pidx) => gql(VERIFY, { pidx }, CLIENT_KEY));
+    const verified = (status: number, body: string) => {
       if (dataOf(status, body).verifyPayment?.status !== 'COMPLETED') throw new Error(body.slice(0, 200));
     };
-    checkAll('first verify', await load.run(app.url, verifies, 8), check);
+    checkAll('first verify', await load.run(app.url, verifyAll, 8), verified);
+    const verifies = READS ? pidxs.map((pidx) => gql(PAYMENT, { pidx }, CLIENT_KEY)) : verifyAll;
+    const check = READS
+      ? (status: number, body: string) => {
+          if (dataOf(status, body).payment?.status !== 'COMPLETED') throw new Error(body.slice(0, 200));
+        }
+      : verified;
     checkAll('warm-up', await load.run(app.url, verifies, 8, { durationMs: 2000, cycle: true }), check);
 
     session.connect();
@@ -149,7 +158,7 @@ async function main(): Promise<void> {
     }
     const pct = (us: number) => `${((us / busyUs) * 100).toFixed(1)}%`;
     const lines = [
-      `# CPU profile: verifyPayment (no change), SQLite, 8 clients`,
+      `# CPU profile: ${READS ? 'payment(pidx) (COMPLETED)' : 'verifyPayment (no change)'}, SQLite, 8 clients`,
       '',
       `${measured.latencies.length} requests in ${(measured.elapsedMs / 1000).toFixed(1)} s (${Math.round((measured.latencies.length / measured.elapsedMs) * 1000)} req/s under the profiler); ` +
         `main thread busy ${(busyUs / 1000).toFixed(0)} ms of ${(totalUs / 1000).toFixed(0)} ms sampled (${((busyUs / totalUs) * 100).toFixed(0)}%), sampling every ${SAMPLING_INTERVAL_US} µs. ` +

@@ -17,13 +17,20 @@
  * 3. SQLite only: /healthz (and a payment read) sampled at a fixed rate while initiatePayment
  *    requests are in flight, with no lock, and while another process (bench/lock-holder.mjs)
  *    holds the database's write lock for 5 s.
+ * 4. bench/scale.ts, against gateways running as processes of their own: the open-loop load
+ *    (150 req/s of initiate and verify against a fake Khalti adding 300 ms and failing 1% with 503)
+ *    on one and two PostgreSQL instances and one SQLite instance, and one pidx's WebSocket
+ *    subscribers (1,000 against a raw ws broadcast, then 10,000 held).
+ * 5. bench/webhooks.ts: commit -> arrival of webhooks at 50 status changes per second, and
+ *    verifyPayment with one subscribed endpoint against none (its own databases and receiver).
  *
  * The machine is shared: every row says how many cores other processes used meanwhile, and the
  * report gives the load average. BENCH_SCALE (default 1) multiplies every count and duration;
- * BENCH_ENGINES (default sqlite,postgres) picks engines. Only a full run (BENCH_SCALE=1, both
- * engines) writes bench/results.md; any other writes its report to the OS temp folder and says so.
- * Exits 0 when every request succeeded and said what it should (targets missed are reported, not
- * failed); 1 otherwise, or when the run passes its deadline.
+ * BENCH_ENGINES (default sqlite,postgres) picks engines, BENCH_PARTS (default ratios,load,subscribers,webhooks)
+ * the parts. Only a full run (BENCH_SCALE=1, both engines, every part) writes bench/results.md;
+ * any other writes its report to the OS temp folder and says so. Exits 0 when every request of
+ * sections 1 to 3 succeeded and said what it should (targets missed, and the load scenario's
+ * errors, are reported, not failed); 1 otherwise, or when the run passes its deadline.
  */
 import 'reflect-metadata';
 import { execFileSync, fork } from 'node:child_process';
@@ -36,6 +43,8 @@ import { loadConfig } from '../src/config';
 import { silentLog } from '../src/logger';
 import { startBareProxy, startStaticGraphql, type Baseline } from './baselines';
 import {
+  benchEngines,
+  type BenchEngine,
   ADMIN_KEY,
   CLIENT_KEY,
   MAX_CONCURRENCY,
@@ -64,28 +73,34 @@ import {
   type RunResult,
 } from './harness';
 import { INITIATE, PAYMENT, REFUND, VERIFY, orderInput } from './operations';
+import { loadSection, measureLoad, measureSubscribers, subscriberSection, type ScaleOptions } from './scale';
+import { runWebhookBench } from './webhooks';
 
 const CONCURRENCIES = [1, 8] as const;
-/** The whole run is bounded: anything stuck past this fails it (a full run takes 2 to 2.5 minutes). */
-const DEADLINE_MS = 180_000;
+/** The whole run is bounded: anything stuck past this fails it (a full run takes 8 to 13 minutes). */
+const DEADLINE_MS = 1_500_000;
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 if (!(scale > 0)) throw new Error('BENCH_SCALE must be a positive number');
 const n = (count: number) => Math.max(1, Math.round(count * scale));
 const ms = (duration: number, floor: number) => Math.max(floor, Math.round(duration * scale));
 
-type EngineName = 'SQLite' | 'PostgreSQL';
-const ENGINE_KEYS: Record<string, EngineName> = { sqlite: 'SQLite', postgres: 'PostgreSQL', postgresql: 'PostgreSQL' };
-const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres')
-  .split(',')
-  .map((name) => name.trim().toLowerCase())
-  .filter(Boolean)
-  .map((name) => {
-    const engine = ENGINE_KEYS[name];
-    if (!engine) throw new Error(`BENCH_ENGINES: unknown engine "${name}" (sqlite, postgres)`);
-    return engine;
-  });
-const fullRun = scale === 1 && engines.includes('SQLite') && engines.includes('PostgreSQL');
+type EngineName = BenchEngine;
+const engines = benchEngines();
+/** BENCH_PARTS (default all): ratios (sections 1 to 3 above), load, subscribers (bench/scale.ts), webhooks (bench/webhooks.ts). */
+const PART_NAMES = ['ratios', 'load', 'subscribers', 'webhooks'] as const;
+type Part = (typeof PART_NAMES)[number];
+const parts = new Set(
+  (process.env.BENCH_PARTS ?? PART_NAMES.join(','))
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean)
+    .map((name) => {
+      if (!(PART_NAMES as readonly string[]).includes(name)) throw new Error(`BENCH_PARTS: unknown part "${name}" (${PART_NAMES.join(', ')})`);
+      return name as Part;
+    }),
+);
+const fullRun = scale === 1 && engines.includes('SQLite') && engines.includes('PostgreSQL') && parts.size === PART_NAMES.length;
 
 /** Requests per (operation, concurrency) in the operations table. */
 const COUNTS = {
@@ -779,6 +794,14 @@ async function main(): Promise<void> {
     void cleanUp().finally(() => process.exit(1));
   }, DEADLINE_MS);
   deadline.unref();
+  // Ctrl-C (or a SIGTERM) still stops the gateway processes and drops the PostgreSQL database.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`bench: ${signal}; cleaning up`);
+      setTimeout(() => process.exit(130), 15_000).unref();
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
 
   try {
     const fake = await startFakeKhalti();
@@ -808,10 +831,18 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const ratios: Ratio[] = [];
     const locks: LockCondition[] = [];
-    for (const setup of setups) {
-      await measureOperations(bench, setup, rows);
-      await measureRatiosAndLock(bench, setup, ratios, locks);
+    if (parts.has('ratios')) {
+      for (const setup of setups) {
+        await measureOperations(bench, setup, rows);
+        await measureRatiosAndLock(bench, setup, ratios, locks);
+      }
     }
+    const scaleOptions: ScaleOptions = { scale, dir, sqlite: engines.includes('SQLite'), postgres: engines.includes('PostgreSQL'), closers };
+    const loadRows = parts.has('load') ? await measureLoad(scaleOptions) : [];
+    const subscribers = parts.has('subscribers') ? await measureSubscribers(scaleOptions) : null;
+    // Its own databases: an endpoint left in the ones above would change their figures.
+    const webhooks = parts.has('webhooks') ? await runWebhookBench({ engines, scale, load, fake, log }) : null;
+    if (webhooks && !webhooks.ok) throw new Error(`webhooks bench: ${webhooks.problems.join('; ')}`);
 
     // --- report ----------------------------------------------------------------------------------
     const cpuList = cpus();
@@ -828,43 +859,51 @@ async function main(): Promise<void> {
         `CPU used by other processes during the run: ${fmtCores(otherCores(cpuAtStart, cpuSample()))} cores ` +
         '(per phase in the tables; figures taken while other work ran are lower and noisier)',
       `- Wall time: ${wall.toFixed(1)} s`,
-      `- Command: \`npm run bench\`${scale !== 1 ? ` with BENCH_SCALE=${scale}` : ''}${process.env.BENCH_ENGINES ? ` with BENCH_ENGINES=${process.env.BENCH_ENGINES}` : ''}`,
+      `- Command: \`npm run bench\`${scale !== 1 ? ` with BENCH_SCALE=${scale}` : ''}${process.env.BENCH_ENGINES ? ` with BENCH_ENGINES=${process.env.BENCH_ENGINES}` : ''}${process.env.BENCH_PARTS ? ` with BENCH_PARTS=${process.env.BENCH_PARTS}` : ''}`,
       `- Engines: ${setups.map((s) => (s.engine === 'SQLite' ? 'SQLite (a file in the OS temp folder; WAL, synchronous=FULL)' : `PostgreSQL (${postgres?.shown}, a database created for the run and dropped after it)`)).join('; ')}`,
-      '- Every server listens on 127.0.0.1 in the bench\'s main thread; the clients are an undici Pool in a worker thread (keep-alive, one connection per concurrent client); reconciler off, log silent.',
+      '- Ratios, lock and operations sections: every server listens on 127.0.0.1 in the bench\'s main thread; the clients are an undici Pool in a worker thread (keep-alive, one connection per concurrent client); reconciler off, log silent. ' +
+        'Load and subscriber sections: gateways and the raw ws server are processes of their own (bench/processes.ts), on real ports.',
       '',
-      '## Ratios (side by side, interleaved)',
-      '',
-      `The gateway runs with KHALTI_ENV=sandbox and KHALTI_BASE_URL pointing at a fake Khalti in a worker thread of its own (a fixed Completed lookup body for every pidx it initiated). ` +
-        `Each comparison is ${ROUNDS} rounds of gateway then baseline, ${ROUND_MS} ms of closed-loop load each, after a ${WARM_MS} ms warm-up of each; ` +
-        'a round\'s ratio is gateway req/s over baseline req/s in that round, and the ratio shown is the median of the rounds. ' +
-        'Baselines: the **bare undici proxy** is a plain node:http server that forwards each POSTed lookup body to the same fake Khalti with an undici Pool (10 connections, as the gateway\'s client) and returns the JSON; ' +
-        'the **static Apollo + express** server is express 5 + @apollo/server 5 (@as-integrations/express5) + graphql 16 whose `payment(pidx: ID!)` resolves to a constant object with the fields the PAYMENT operation selects. ' +
-        'Both get the same clients and concurrency as the gateway.',
-      '',
-      ratiosTable(ratios),
-      '',
-      `Upstream lookups the fake answered per gateway request: ${lookups.join('; ')}.`,
-      '',
-      ...(locks.length
+      loadSection(loadRows),
+      subscriberSection(subscribers),
+      ...(webhooks ? [webhooks.markdown, ''] : []),
+      ...(parts.has('ratios')
         ? [
-            '## /healthz while another process holds the SQLite write lock',
+            '## Ratios (side by side, interleaved)',
             '',
-            `/healthz is sampled at ${1000 / HEALTHZ_INTERVAL_MS}/s and payment(pidx) of a COMPLETED payment at ${1000 / READ_INTERVAL_MS}/s (open loop, connections of their own), ` +
-              `while ${LOCK_WRITERS} clients keep initiatePayment requests in flight; a child process (bench/lock-holder.mjs) opens the same file with better-sqlite3, runs BEGIN IMMEDIATE, holds it ${HOLD_MS} ms, then ROLLBACK. ` +
-              'Latencies are per request; "writes failed" lists the GraphQL error codes. Target: /healthz p99 under 50 ms during the hold.',
+            `The gateway runs with KHALTI_ENV=sandbox and KHALTI_BASE_URL pointing at a fake Khalti in a worker thread of its own (a fixed Completed lookup body for every pidx it initiated). ` +
+              `Each comparison is ${ROUNDS} rounds of gateway then baseline, ${ROUND_MS} ms of closed-loop load each, after a ${WARM_MS} ms warm-up of each; ` +
+              'a round\'s ratio is gateway req/s over baseline req/s in that round, and the ratio shown is the median of the rounds. ' +
+              'Baselines: the **bare undici proxy** is a plain node:http server that forwards each POSTed lookup body to the same fake Khalti with an undici Pool (10 connections, as the gateway\'s client) and returns the JSON; ' +
+              'the **static Apollo + express** server is express 5 + @apollo/server 5 (@as-integrations/express5) + graphql 16 whose `payment(pidx: ID!)` resolves to a constant object with the fields the PAYMENT operation selects. ' +
+              'Both get the same clients and concurrency as the gateway.',
             '',
-            lockTable(locks),
+            ratiosTable(ratios),
             '',
-            ...locks.filter((c) => c.note).map((c) => `${c.note}\n`),
+            `Upstream lookups the fake answered per gateway request: ${lookups.join('; ')}.`,
+            '',
+            ...(locks.length
+              ? [
+                  '## /healthz while another process holds the SQLite write lock',
+                  '',
+                  `/healthz is sampled at ${1000 / HEALTHZ_INTERVAL_MS}/s and payment(pidx) of a COMPLETED payment at ${1000 / READ_INTERVAL_MS}/s (open loop, connections of their own), ` +
+                    `while ${LOCK_WRITERS} clients keep initiatePayment requests in flight; a child process (bench/lock-holder.mjs) opens the same file with better-sqlite3, runs BEGIN IMMEDIATE, holds it ${HOLD_MS} ms, then ROLLBACK. ` +
+                    'Latencies are per request; "writes failed" lists the GraphQL error codes. Target: /healthz p99 under 50 ms during the hold.',
+                  '',
+                  lockTable(locks),
+                  '',
+                  ...locks.filter((c) => c.note).map((c) => `${c.note}\n`),
+                ]
+              : []),
+            '## Operations (KHALTI_ENV=embedded)',
+            '',
+            'The embedded emulator answers over loopback HTTP on the gateway\'s own event loop. Fixed request counts after a warm-up of every path. ' +
+              'req/s is requests divided by the wall time of the phase; the audit column counts every row the phase wrote (upstream calls, status changes, refund steps).',
+            '',
+            operationsTable(rows),
+            '',
           ]
         : []),
-      '## Operations (KHALTI_ENV=embedded)',
-      '',
-      'The embedded emulator answers over loopback HTTP on the gateway\'s own event loop. Fixed request counts after a warm-up of every path. ' +
-        'req/s is requests divided by the wall time of the phase; the audit column counts every row the phase wrote (upstream calls, status changes, refund steps).',
-      '',
-      operationsTable(rows),
-      '',
     ].join('\n');
     process.stdout.write(`\n${report}\n`);
     if (fullRun) {

@@ -6,10 +6,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { DestinationStream } from 'pino';
-import { ConfigError, DEFAULT_DATABASE_URL, embeddedStateLocation, keepEmbeddedKeys, type Config, type EmbeddedKeys } from './config';
+import {
+  ConfigError,
+  DEFAULT_DATABASE_URL,
+  embeddedStateLocation,
+  generateWebhookSigningKey,
+  keepEmbeddedKeys,
+  keepWebhookSigningKey,
+  type Config,
+  type EmbeddedKeys,
+} from './config';
 import { openDatabase, type Database } from './db/connection';
 import { ApiKeys } from './graphql/api-keys';
-import { startGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server';
+import { startGraphqlServer, GRAPHQL_PATH, STREAM_PATH } from './graphql/graphql-server';
 import { buildGatewaySchema } from './graphql/schema';
 import { graphiqlRouter } from './http/graphiql/graphiql.router';
 import { accessLog } from './http/access-log';
@@ -31,6 +40,7 @@ import type { PaymentServices } from './payments/payment-services';
 import { PaymentStateService } from './payments/payment-state.service';
 import { Reconciler } from './payments/reconciler';
 import { StatusChangeFeed } from './payments/status-change-feed';
+import { StatusChangeStreams } from './payments/status-change-streams';
 import { RefundService } from './payments/refund.service';
 import { createEmulator, EmulatorStateError, openEmulatorState, type Emulator, type EmulatorState } from './sandbox/emulator';
 import { clientAddressResolver } from './graphql/rate-limit/client-address';
@@ -39,6 +49,11 @@ import { PersonalDataService } from './payments/personal-data.service';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics';
 import { OperationsSnapshot } from './payments/operations-snapshot';
 import type { KhaltiCallEvent, KhaltiCallHook } from './khalti/khalti.types';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import { WebhookOutbox } from './webhooks/webhook-outbox';
+import { DeliveryWorker } from './webhooks/delivery-worker';
+import { WebhookDeliveriesService } from './webhooks/webhook-deliveries.service';
+import { WebhookSender } from './webhooks/webhook-sender';
 
 export const SANDBOX_PATH = '/sandbox';
 /** How often each process reads status changes other processes recorded (subscription latency across processes). */
@@ -51,6 +66,8 @@ export interface AppOptions {
   logDestination?: DestinationStream;
   /** Tests drive the reconciler by hand (runOnce) when this is false. */
   startReconciler?: boolean;
+  /** Tests drive the webhook delivery worker by hand (runOnce) when this is false. */
+  startWebhookWorker?: boolean;
   /** Overrides for the Khalti client (tests shorten timeouts). */
   khalti?: Partial<Pick<KhaltiClientOptions, 'timeouts' | 'retries'>>;
   now?: () => Date;
@@ -75,6 +92,8 @@ export interface App {
   khaltiBaseUrl: string;
   services: PaymentServices;
   reconciler: Reconciler;
+  /** Sends webhooks in the background (tests drive it with runOnce when startWebhookWorker is false). */
+  webhookWorker: DeliveryWorker;
   /** The embedded emulator, in embedded mode. */
   emulator: Emulator | null;
   /** Embedded mode with no keys configured: the keys in use, and where they are kept. */
@@ -111,7 +130,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const location = config.khalti.env === 'embedded' && options.keepEmbeddedState ? embeddedStateLocation(config.database.url) : null;
   let embeddedKeys: EmbeddedKeys | null = null;
   let emulatorState: EmulatorState | null = null;
+  // Endpoint secrets are derived from this key (webhook-secrets.ts), so every instance and every
+  // restart must use the same one: WEBHOOK_SIGNING_KEY, or in embedded mode a generated key kept
+  // beside the SQLite file (in this process only for :memory:, PostgreSQL and throwaway gateways).
+  // Null: no endpoint can be created. Never logged.
+  let webhookSigningKey: string | null = config.webhooks.signingKey ?? null;
   try {
+    if (webhookSigningKey === null && config.khalti.env === 'embedded') {
+      webhookSigningKey = location?.kept ? keepWebhookSigningKey(location.webhookSigningKeyFile, generateWebhookSigningKey()).key : generateWebhookSigningKey();
+    }
     if (config.apiKeys.generated) {
       const generated = { admin: config.apiKeys.admin[0]!, client: config.apiKeys.client[0]! };
       embeddedKeys = location?.kept
@@ -156,7 +183,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const khaltiBaseUrl = config.khalti.baseUrl ?? `${upstream!.url}${SANDBOX_PATH}`;
 
   const audit = new AuditService(database, now);
-  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now));
+  const metrics = createGatewayMetrics(new OperationsSnapshot(database.read.payments, database.read.refunds, now), () =>
+    database.read.webhookDeliveries.count({ state: 'PENDING' }),
+  );
   const khalti = new KhaltiClient({
     baseUrl: khaltiBaseUrl,
     secretKey: config.khalti.secretKey,
@@ -166,9 +195,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...options.khalti,
   });
   const events = new PaymentEvents();
+  // Webhook events are recorded in the unit that commits their change; once it has committed, this
+  // instance's delivery worker is woken (other instances find the deliveries at their next poll).
+  const webhookOutbox = new WebhookOutbox({ wake: () => webhookWorker.wake() });
   const state = new PaymentStateService(database, khalti, audit, events, {
     now,
     warn: log,
+    outbox: webhookOutbox,
     onChange: (_change, facts) => {
       if (facts.late) metrics.flow.lateCompletion();
       if (facts.amountMismatch) metrics.flow.amountMismatch();
@@ -179,7 +212,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     settleBaseDelayMs: config.reconcileIntervalMs,
     now,
     warn: log,
+    outbox: webhookOutbox,
   });
+  // Endpoint secrets derive from webhookSigningKey; without one nothing can be signed, so nothing is sent.
+  const webhookWorker = new DeliveryWorker(
+    database,
+    audit,
+    new WebhookSender({ timeoutMs: config.webhooks.timeoutMs, allowPrivate: config.webhooks.allowPrivate, connections: config.webhooks.concurrency }),
+    {
+      signingKey: webhookSigningKey ?? undefined,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      timeoutMs: config.webhooks.timeoutMs,
+      pollIntervalMs: config.webhooks.pollIntervalMs,
+      concurrency: config.webhooks.concurrency,
+      now,
+      log,
+      onAttempt: metrics.webhooks.attempt,
+      onFinished: (outcome) => metrics.flow.webhookDeliveries.inc({ outcome }),
+    },
+  );
   const services: PaymentServices = {
     initiate: new InitiateService(database, khalti, state, {
       callbackUrl: () => `${publicUrl}${RETURN_PATH}`,
@@ -197,10 +248,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     refunds,
     audit,
     events,
+    statusChanges: new StatusChangeStreams({ audit, payments: database.read.payments, events }),
     banks: new BanksService(khalti, now),
     legacyStatus: khalti,
     checkout: { environment: config.khalti.env, publicKey: config.khalti.publicKey ?? null, returnUrl: `${publicUrl}${RETURN_PATH}` },
     personalData: new PersonalDataService(database, audit, now),
+    webhookEndpoints: new WebhookEndpointsService(database, audit, {
+      signingKey: webhookSigningKey,
+      urlRules: { production: config.production || config.khalti.env === 'production', allowPrivate: config.webhooks.allowPrivate },
+      now,
+    }),
+    webhookDeliveries: new WebhookDeliveriesService(database, audit, () => webhookWorker.wake(), now),
   };
 
   // Status changes other processes on this database make reach this process's subscribers.
@@ -277,6 +335,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       now,
     }),
   );
+  // Before GraphiQL and /graphql's own middlewares, which would match /graphql/stream too.
+  app.use(STREAM_PATH, ...graphql.streamMiddleware);
   app.use(graphiqlRouter({ endpointPath: GRAPHQL_PATH }));
   app.use(GRAPHQL_PATH, ...graphql.middleware);
   server.on('request', app);
@@ -286,6 +346,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const abandoned = await refunds.markAbandonedUnknown();
   if (abandoned > 0) log(`warning: ${abandoned} refund(s) left in flight by an earlier process are now UNKNOWN; the reconciler settles them by lookup`);
   if (options.startReconciler !== false) reconciler.start();
+  if (options.startWebhookWorker !== false) webhookWorker.start();
   await feed.start();
 
   let closing: Promise<void> | null = null;
@@ -301,6 +362,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     khaltiBaseUrl,
     services,
     reconciler,
+    webhookWorker,
     emulator,
     embeddedKeys,
     emulatorStateFolder: emulatorState?.folder ?? null,
@@ -311,7 +373,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     close() {
       closing ??= (async () => {
         beginShutdown();
+        // Event streams are requests that never finish by themselves: ended first, so that the
+        // drain below waits only for real requests (clients reconnect and resume with a cursor).
+        graphql.endStreams();
         await reconciler.stop();
+        await webhookWorker.stop();
         await feed.stop();
         // Before Apollo's drain, whose own grace (10 s) would cut requests SHUTDOWN_GRACE_MS allows.
         const cut = await drain.closeAndWait(config.shutdown.graceMs);

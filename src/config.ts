@@ -100,6 +100,7 @@ export interface Config {
     graceMs: number;
   };
   production: boolean;
+  webhooks: WebhookConfig;
   graphql: {
     /** `__schema` / `__type` answered (GRAPHQL_INTROSPECTION; default: not in production). */
     introspection: boolean;
@@ -119,6 +120,28 @@ export interface Config {
     websocket: WebSocketLimits;
   };
 }
+
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_PRIVATE: endpoints may resolve to loopback, private or link-local addresses (default: embedded mode only). */
+  allowPrivate: boolean;
+  /** WEBHOOK_RETRY_SCHEDULE_MS: the delays between attempts (each with jitter); a delivery has one attempt more than delays. */
+  retryScheduleMs: number[];
+  /**
+   * WEBHOOK_SIGNING_KEY (32+ characters): endpoint secrets are derived from it (src/webhooks/webhook-secrets.ts),
+   * never stored. Unset: embedded mode keeps a generated one beside the database; other modes cannot sign,
+   * so endpoints cannot be created. Never logged.
+   */
+  signingKey?: string;
+  /** WEBHOOK_TIMEOUT_MS: how long one attempt may take, connecting included (default 15000). */
+  timeoutMs: number;
+  /** WEBHOOK_POLL_INTERVAL_MS: how often the delivery worker looks for due deliveries besides being woken (default 1000). */
+  pollIntervalMs: number;
+  /** WEBHOOK_CONCURRENCY: attempts one instance keeps in flight (default 8). */
+  concurrency: number;
+}
+
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000];
+export const MIN_WEBHOOK_SIGNING_KEY_LENGTH = 32;
 
 export class ConfigError extends Error {
   constructor(
@@ -239,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
       graceMs: readInt(env, 'SHUTDOWN_GRACE_MS', timeoutMs + 10000, 0, 600_000),
     },
     production,
+    webhooks: readWebhooks(env, embedded),
     graphql: {
       introspection: readBoolean(env, 'GRAPHQL_INTROSPECTION', !production),
       limits: {
@@ -278,13 +302,15 @@ export function generateApiKey(role: 'admin' | 'client'): string {
  * removing `<database>*` starts afresh. `:memory:` and PostgreSQL give them no place: then they
  * live in memory, as they did before.
  */
-export type EmbeddedStateLocation = { kept: true; keysFile: string; emulatorFolder: string } | { kept: false; reason: string };
+export type EmbeddedStateLocation =
+  | { kept: true; keysFile: string; emulatorFolder: string; webhookSigningKeyFile: string }
+  | { kept: false; reason: string };
 
 export function embeddedStateLocation(databaseUrl: string): EmbeddedStateLocation {
   if (databaseUrl === ':memory:') return { kept: false, reason: 'DATABASE_URL is :memory:' };
   if (!databaseUrl.startsWith('file:')) return { kept: false, reason: 'DATABASE_URL is a PostgreSQL database' };
   const file = resolve(databaseUrl.slice('file:'.length));
-  return { kept: true, keysFile: `${file}-embedded-keys.json`, emulatorFolder: `${file}-emulator` };
+  return { kept: true, keysFile: `${file}-embedded-keys.json`, emulatorFolder: `${file}-emulator`, webhookSigningKeyFile: `${file}-webhook-signing-key` };
 }
 
 /** The keys an embedded gateway that was given none uses, and where they are kept. */
@@ -318,23 +344,9 @@ export function keepEmbeddedKeys(file: string, generated: { admin: string; clien
       'GATEWAY_ADMIN_KEYS',
       `not set, and the development keys embedded mode keeps in ${file} ${problem}; delete the file to generate new ones, or set GATEWAY_ADMIN_KEYS / GATEWAY_CLIENT_KEYS`,
     );
-  let created = false;
-  let text: string | null = null;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
-  }
-  if (text === null) {
-    try {
-      created = createExclusively(file, `${JSON.stringify({ note: KEYS_FILE_NOTE, admin: generated.admin, client: generated.client }, null, 2)}\n`);
-    } catch (error) {
-      throw fail(`cannot be written (${errorText(error)})`);
-    }
-    if (created) return { admin: generated.admin, client: generated.client, file, reused: false };
-    // Another process created it first: use its keys.
-    text = readFileSync(file, 'utf8');
-  }
+  const kept = readOrCreate(file, `${JSON.stringify({ note: KEYS_FILE_NOTE, admin: generated.admin, client: generated.client }, null, 2)}\n`, fail);
+  if (kept.created) return { admin: generated.admin, client: generated.client, file, reused: false };
+  const text = kept.text;
 
   let json: unknown;
   try {
@@ -349,16 +361,75 @@ export function keepEmbeddedKeys(file: string, generated: { admin: string; clien
     }
   }
   if (admin === client) throw fail('gives the admin and the client the same key');
-  let tightened = false;
+  const tightened = keepPrivate(file, fail);
+  return { admin: admin as string, client: client as string, file, reused: true, ...(tightened ? { tightened } : {}) };
+}
+
+/** The webhook signing key an embedded gateway without WEBHOOK_SIGNING_KEY uses, and where it is kept. */
+export interface EmbeddedSigningKey {
+  key: string;
+  /** The file it is kept in (mode 0600); null when it lives in this process only. */
+  file: string | null;
+  /** Read from the file (an earlier start generated it) rather than generated now. */
+  reused: boolean;
+}
+
+export function generateWebhookSigningKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The webhook signing key this embedded start uses: the one in `file` if an earlier start (or
+ * another process starting at the same moment) wrote it, else `generated`, written there first
+ * (exclusively, as keepEmbeddedKeys does), so endpoint secrets survive restarts. The file holds
+ * the key alone; a file that does not stops start-up with a line saying what to do.
+ */
+export function keepWebhookSigningKey(file: string, generated: string): EmbeddedSigningKey {
+  const fail = (problem: string) =>
+    new ConfigError(
+      'WEBHOOK_SIGNING_KEY',
+      `not set, and the development key embedded mode keeps in ${file} ${problem}; delete the file to generate a new one (every endpoint's secret changes), or set WEBHOOK_SIGNING_KEY`,
+    );
+  const kept = readOrCreate(file, `${generated}\n`, fail);
+  if (kept.created) return { key: generated, file, reused: false };
+  const key = kept.text.trim();
+  if (key.length < MIN_WEBHOOK_SIGNING_KEY_LENGTH || /\s/.test(key)) {
+    throw fail(`is not a signing key (${MIN_WEBHOOK_SIGNING_KEY_LENGTH}+ characters without spaces)`);
+  }
+  keepPrivate(file, fail);
+  return { key, file, reused: true };
+}
+
+/**
+ * What embedded mode keeps beside the database: the text of `file` if an earlier start (or another
+ * process starting at the same moment) wrote it, else `content`, written there first and
+ * exclusively (created: true), so that processes starting together agree on one.
+ */
+function readOrCreate(file: string, content: string, fail: (problem: string) => Error): { created: true } | { created: false; text: string } {
   try {
-    if ((statSync(file).mode & 0o077) !== 0) {
-      chmodSync(file, 0o600);
-      tightened = true;
-    }
+    return { created: false, text: readFileSync(file, 'utf8') };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`cannot be read (${errorText(error)})`);
+  }
+  let created: boolean;
+  try {
+    created = createExclusively(file, content);
+  } catch (error) {
+    throw fail(`cannot be written (${errorText(error)})`);
+  }
+  // Another process created it first: use what it wrote.
+  return created ? { created: true } : { created: false, text: readFileSync(file, 'utf8') };
+}
+
+/** A kept file that others could read is made 0600; true when it had to be. */
+function keepPrivate(file: string, fail: (problem: string) => Error): boolean {
+  try {
+    if ((statSync(file).mode & 0o077) === 0) return false;
+    chmodSync(file, 0o600);
+    return true;
   } catch (error) {
     throw fail(`is readable by others and cannot be made private (${errorText(error)})`);
   }
-  return { admin: admin as string, client: client as string, file, reused: true, ...(tightened ? { tightened } : {}) };
 }
 
 /** Writes `text` to a new file at `path` (mode 0600), complete or not at all; false if `path` exists. */
@@ -493,6 +564,34 @@ function readUrl(env: Env, name: string): string | undefined {
   }
   if (url.search || url.hash) throw new ConfigError(name, 'must not carry a query string or fragment');
   return raw.replace(/\/+$/, '');
+}
+
+/** The WEBHOOK_* settings (DESIGN section 2 and 7). */
+function readWebhooks(env: Env, embedded: boolean): WebhookConfig {
+  const signingKey = blankToUndefined(env.WEBHOOK_SIGNING_KEY);
+  if (signingKey !== undefined && signingKey.length < MIN_WEBHOOK_SIGNING_KEY_LENGTH) {
+    throw new ConfigError('WEBHOOK_SIGNING_KEY', `must be at least ${MIN_WEBHOOK_SIGNING_KEY_LENGTH} characters`);
+  }
+  return {
+    allowPrivate: readBoolean(env, 'WEBHOOK_ALLOW_PRIVATE', embedded),
+    retryScheduleMs: readRetrySchedule(env),
+    signingKey,
+    timeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 15000, 100, 120_000),
+    pollIntervalMs: readInt(env, 'WEBHOOK_POLL_INTERVAL_MS', 1000, 10, 600_000),
+    concurrency: readInt(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
+  };
+}
+
+function readRetrySchedule(env: Env): number[] {
+  const raw = blankToUndefined(env.WEBHOOK_RETRY_SCHEDULE_MS);
+  if (raw === undefined) return [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS];
+  const parts = raw.split(',').map((part) => part.trim());
+  const delays = parts.map(Number);
+  if (parts.some((part) => !/^\d+$/.test(part)) || delays.some((delay) => delay < 1 || delay > 7 * 24 * 60 * 60 * 1000)) {
+    throw new ConfigError('WEBHOOK_RETRY_SCHEDULE_MS', `must be comma-separated whole milliseconds between 1 and 604800000, got "${raw}"`);
+  }
+  if (delays.length > 50) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE_MS', 'may list at most 50 delays');
+  return delays;
 }
 
 /** REDIS_URL, checked here so a typo stops start-up; the message never repeats the URL (it may hold a password). */

@@ -188,7 +188,9 @@ export type UserErrorCode =
   /** The refund amount is more than what is left to refund of this payment. */
   | 'REFUND_EXCEEDS_BALANCE'
   /** An earlier refund of this payment has an unknown outcome (Khalti's answer was lost). No further refund is accepted until a lookup shows it applied or an admin settles it with resolveRefund after checking the Khalti dashboard. */
-  | 'REFUND_OUTCOME_UNKNOWN';
+  | 'REFUND_OUTCOME_UNKNOWN'
+  /** Webhook endpoints need WEBHOOK_SIGNING_KEY (32+ characters), from which their signing secrets are derived; it is not set on this gateway (only embedded mode generates one). Set it and restart; nothing was written. */
+  | 'WEBHOOKS_NOT_CONFIGURED';
 
 export type AuditLogQueryVariables = Exact<{
   pidx?: string | null | undefined;

@@ -61,6 +61,17 @@ export class AuditRepository {
       .limit(limit);
   }
 
+  /** One payment's status changes recorded after a given row id, oldest first (a resumed subscription's replay). */
+  async statusChangesOf(pidx: string, afterId: number, limit: number): Promise<AuditRow[]> {
+    const { auditLog } = this.x.tables;
+    return this.x.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.pidx, pidx), eq(auditLog.kind, 'status_change'), gt(auditLog.id, afterId)))
+      .orderBy(auditLog.id)
+      .limit(limit);
+  }
+
   async lastId(): Promise<number> {
     const { auditLog } = this.x.tables;
     const [row] = await this.x.db.select({ id: max(auditLog.id) }).from(auditLog);

@@ -8,11 +8,22 @@
  * only `await` a builder (never `.get()`, `.all()` or `.run()`, which PostgreSQL's lacks) and
  * read affected rows through `.returning()`. The suite runs on both engines to hold them to it.
  */
+import { sql, type Placeholder } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { Engine } from './database';
 import type * as schema from './schema';
 
-export type Tables = Pick<typeof schema, 'payments' | 'refunds' | 'initiations' | 'auditLog'>;
+export type Tables = Pick<
+  typeof schema,
+  | 'payments'
+  | 'refunds'
+  | 'initiations'
+  | 'auditLog'
+  | 'webhookEndpoints'
+  | 'webhookEvents'
+  | 'webhookDeliveries'
+  | 'webhookAttempts'
+>;
 
 export type Drizzle = BaseSQLiteDatabase<'async', unknown, Tables>;
 
@@ -22,8 +33,9 @@ export interface Executor {
   /** For the little SQL the dialects spell differently (row locks SQLite does not have). */
   readonly engine: Engine;
   /**
-   * Prepared queries of a long-lived executor (SQLite's connections, PostgreSQL's pool), so a hot
-   * query's SQL is built once, not per call; absent for one PostgreSQL transaction's executor.
+   * Prepared queries of a long-lived executor (SQLite's connections, PostgreSQL's pool and each of
+   * its pooled connections, which every transaction on that connection shares), so a hot query's
+   * SQL is built once, not per call. Absent only where an executor keeps none.
    */
   readonly prepared?: Map<string, unknown>;
 }
@@ -40,4 +52,34 @@ export function preparedQuery<T>(x: Executor, key: string, build: () => T): T {
     x.prepared.set(key, query);
   }
   return query;
+}
+
+/**
+ * A row's values (an insert's row, an update's set) as placeholders, for a prepared query per
+ * shape: `shape` names the columns given and those given as null, and is part of the query's key.
+ * Absent (undefined) columns stay out of the SQL, so they keep their defaults exactly as an
+ * unprepared insert gives them; nulls go into the SQL as NULL, because Drizzle maps a
+ * placeholder's value through the column's encoder, which a null would break (a timestamp's) or
+ * turn into a value (a boolean's 0). `prefix` keeps the names apart from the query's other placeholders.
+ */
+export function rowPlaceholders(
+  row: Record<string, unknown>,
+  prefix: string,
+): { shape: string; values: Record<string, Placeholder | null>; params: Record<string, unknown> } {
+  const shape: string[] = [];
+  const values: Record<string, Placeholder | null> = {};
+  const params: Record<string, unknown> = {};
+  for (const key of Object.keys(row).sort()) {
+    const value = row[key];
+    if (value === undefined) continue;
+    if (value === null) {
+      shape.push(`${key}=null`);
+      values[key] = null;
+    } else {
+      shape.push(key);
+      values[key] = sql.placeholder(prefix + key);
+      params[prefix + key] = value;
+    }
+  }
+  return { shape: shape.join(','), values, params };
 }

@@ -1,5 +1,5 @@
-import { and, eq, inArray, lte, or } from 'drizzle-orm';
-import type { Executor } from './executor';
+import { and, eq, inArray, lte, or, Param, sql } from 'drizzle-orm';
+import { preparedQuery, rowPlaceholders, type Executor } from './executor';
 import { RECLAIMABLE_STATES, TAKE_OVER_FROM, type InitiationState } from '../payments/initiation-state.rules';
 import type { InitiationRow } from './schema';
 
@@ -19,19 +19,36 @@ export class InitiationsRepository {
    * either engine) can never both take it, whatever their transactions see.
    */
   async claim(row: InitiationRow, now: Date): Promise<boolean> {
-    const { initiations } = this.x.tables;
-    const taken = await this.x.db
-      .insert(initiations)
-      .values(row)
-      .onConflictDoUpdate({
-        target: initiations.purchaseOrderId,
-        set: { requestFingerprint: row.requestFingerprint, state: row.state, pidx: row.pidx, owner: row.owner, leaseUntil: row.leaseUntil, updatedAt: row.updatedAt },
-        setWhere: or(
-          inArray(initiations.state, [...RECLAIMABLE_STATES]),
-          and(eq(initiations.state, TAKE_OVER_FROM), lte(initiations.leaseUntil, now)),
-        ),
-      })
-      .returning({ owner: initiations.owner });
+    // Once per initiation: prepared per shape (a claim's pidx is null, its other columns given).
+    const { shape, values, params } = rowPlaceholders(row, 'row.');
+    const query = preparedQuery(this.x, `initiations.claim:${shape}`, () => {
+      const { initiations } = this.x.tables;
+      const claimed = values as unknown as InitiationRow;
+      // A placeholder compared with a column is not mapped through the column's encoder unless
+      // wrapped in its Param (a Date must become the engine's value: epoch ms, timestamptz).
+      const nowParam = new Param(sql.placeholder('now'), initiations.leaseUntil);
+      return this.x.db
+        .insert(initiations)
+        .values(claimed)
+        .onConflictDoUpdate({
+          target: initiations.purchaseOrderId,
+          set: {
+            requestFingerprint: claimed.requestFingerprint,
+            state: claimed.state,
+            pidx: claimed.pidx,
+            owner: claimed.owner,
+            leaseUntil: claimed.leaseUntil,
+            updatedAt: claimed.updatedAt,
+          },
+          setWhere: or(
+            inArray(initiations.state, [...RECLAIMABLE_STATES]),
+            and(eq(initiations.state, TAKE_OVER_FROM), lte(initiations.leaseUntil, nowParam)),
+          ),
+        })
+        .returning({ owner: initiations.owner })
+        .prepare();
+    });
+    const taken = await query.execute({ ...params, now });
     return taken[0]?.owner === row.owner;
   }
 

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { preparedQuery, type Executor } from './executor';
+import { preparedQuery, rowPlaceholders, type Executor } from './executor';
 import type { PaymentStatus } from '../payments/payment-status';
 import type { NewPaymentRow, PaymentRow } from './schema';
 
@@ -23,7 +23,12 @@ export class PaymentsRepository {
   }
 
   async insert(row: NewPaymentRow): Promise<void> {
-    await this.x.db.insert(this.x.tables.payments).values(row);
+    // Once per initiation: prepared per shape (which columns are given, which are null).
+    const { shape, values, params } = rowPlaceholders(row, '');
+    const query = preparedQuery(this.x, `payments.insert:${shape}`, () =>
+      this.x.db.insert(this.x.tables.payments).values(values as unknown as NewPaymentRow).prepare(),
+    );
+    await query.execute(params);
   }
 
   /**
@@ -31,12 +36,18 @@ export class PaymentsRepository {
    * read, and returns the row as written; undefined when it lost that race.
    */
   async update(pidx: string, expectedVersion: number, changes: Partial<NewPaymentRow>): Promise<PaymentRow | undefined> {
-    const { payments } = this.x.tables;
-    const [row] = await this.x.db
-      .update(payments)
-      .set({ ...changes, version: expectedVersion + 1 })
-      .where(and(eq(payments.pidx, pidx), eq(payments.version, expectedVersion)))
-      .returning();
+    // On every status change; each call site changes a fixed set of columns, so a few shapes.
+    const { shape, values, params } = rowPlaceholders(changes, 'set.');
+    const query = preparedQuery(this.x, `payments.update:${shape}`, () => {
+      const { payments } = this.x.tables;
+      return this.x.db
+        .update(payments)
+        .set({ ...(values as Partial<NewPaymentRow>), version: sql.placeholder('newVersion') as unknown as number })
+        .where(and(eq(payments.pidx, sql.placeholder('pidx')), eq(payments.version, sql.placeholder('expectedVersion'))))
+        .returning()
+        .prepare();
+    });
+    const [row] = await query.execute({ ...params, pidx, expectedVersion, newVersion: expectedVersion + 1 });
     return row;
   }
 

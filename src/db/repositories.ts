@@ -5,6 +5,9 @@ import { InitiationsRepository } from './initiations.repository';
 import { PaymentsRepository } from './payments.repository';
 import { PersonalDataRepository } from './personal-data.repository';
 import { RefundsRepository } from './refunds.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import { WebhookOutboxRepository } from './webhook-outbox.repository';
 
 export interface Repositories {
   readonly payments: PaymentsRepository;
@@ -12,6 +15,9 @@ export interface Repositories {
   readonly initiations: InitiationsRepository;
   readonly audit: AuditRepository;
   readonly personalData: PersonalDataRepository;
+  readonly webhookEndpoints: WebhookEndpointsRepository;
+  readonly webhookOutbox: WebhookOutboxRepository;
+  readonly webhookDeliveries: WebhookDeliveriesRepository;
 }
 
 export function repositoriesOver(executor: Executor): Repositories {
@@ -21,5 +27,8 @@ export function repositoriesOver(executor: Executor): Repositories {
     initiations: new InitiationsRepository(executor),
     audit: new AuditRepository(executor),
     personalData: new PersonalDataRepository(executor),
+    webhookEndpoints: new WebhookEndpointsRepository(executor),
+    webhookOutbox: new WebhookOutboxRepository(executor),
+    webhookDeliveries: new WebhookDeliveriesRepository(executor),
   };
 }

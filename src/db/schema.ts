@@ -8,6 +8,7 @@ import type { AuditKind } from '../payments/audit-operation';
 import type { InitiationState } from '../payments/initiation-state.rules';
 import type { PaymentStatus } from '../payments/payment-status';
 import { isOpenRefund, REFUND_STATES, type RefundState } from '../payments/refund-state.rules';
+import type { WebhookDeliveryState } from '../payments/webhook-delivery-state.rules';
 
 /**
  * The open refund states ('REQUESTED', 'UNKNOWN'), from the refund rules rather than a second copy,
@@ -149,6 +150,100 @@ export const auditLog = sqliteTable(
   (table) => [index('audit_log_pidx_idx').on(table.pidx, table.id)],
 );
 
+/**
+ * Where the merchant's backend receives webhooks. The signing secret is never stored: it is derived
+ * from WEBHOOK_SIGNING_KEY, the endpoint's id and its secret generation (src/webhooks/), so a copy
+ * of the database signs nothing. Deleted endpoints stay (their deliveries refer to them) but are
+ * neither listed nor sent to.
+ */
+export const webhookEndpoints = sqliteTable('webhook_endpoints', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** JSON array of wire event types ("payment.completed", ...) this endpoint receives */
+  events: text('events').notNull(),
+  description: text('description'),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  /** Why the gateway disabled it (a 410 Gone), or null */
+  disabledReason: text('disabled_reason'),
+  /** Bumped by rotateWebhookSecret: the secret in use is derived from this generation */
+  secretGeneration: integer('secret_generation').notNull().default(1),
+  /** Until when the previous generation's secret also signs (24 hours after a rotation) */
+  previousSecretUntil: integer('previous_secret_until', { mode: 'timestamp_ms' }),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }),
+  version: integer('version').notNull().default(0),
+});
+
+/**
+ * The outbox: one row per event, written in the transaction that commits the change it reports.
+ * `body` is the exact JSON sent (and signed) on every attempt of every delivery of it.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    /** The Standard Webhooks `webhook-id` (msg_...), the same on every attempt and redelivery */
+    id: text('id').primaryKey(),
+    /** Wire type, e.g. "payment.completed" */
+    type: text('type').notNull(),
+    pidx: text('pidx'),
+    refundId: text('refund_id'),
+    /** The audit row of the change this event reports, when there is one */
+    auditId: integer('audit_id'),
+    body: text('body').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [index('webhook_events_created_idx').on(table.createdAt, table.id)],
+);
+
+/** One event for one endpoint: the unit the worker claims, attempts and retries. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    state: text('state').$type<WebhookDeliveryState>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastHttpStatus: integer('last_http_status'),
+    lastError: text('last_error'),
+    /** When the next attempt is due (null once final) */
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }),
+    /** An instance attempting it holds it until then; past it, another instance may take it over */
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+    version: integer('version').notNull().default(0),
+  },
+  (table) => [
+    index('webhook_deliveries_due_idx').on(table.state, table.nextAttemptAt),
+    index('webhook_deliveries_endpoint_idx').on(table.endpointId, table.createdAt, table.id),
+    index('webhook_deliveries_created_idx').on(table.createdAt, table.id),
+    index('webhook_deliveries_event_idx').on(table.eventId),
+  ],
+);
+
+/** Append-only history: every attempt of every delivery, kept. */
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    httpStatus: integer('http_status'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (table) => [index('webhook_attempts_delivery_idx').on(table.deliveryId, table.id)],
+);
+
 export type PaymentRow = typeof payments.$inferSelect;
 export type NewPaymentRow = typeof payments.$inferInsert;
 export type RefundRow = typeof refunds.$inferSelect;
@@ -156,3 +251,11 @@ export type NewRefundRow = typeof refunds.$inferInsert;
 export type InitiationRow = typeof initiations.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
 export type NewAuditRow = typeof auditLog.$inferInsert;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type NewWebhookEndpointRow = typeof webhookEndpoints.$inferInsert;
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type NewWebhookEventRow = typeof webhookEvents.$inferInsert;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type NewWebhookDeliveryRow = typeof webhookDeliveries.$inferInsert;
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+export type NewWebhookAttemptRow = typeof webhookAttempts.$inferInsert;

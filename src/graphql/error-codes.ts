@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'UPSTREAM_AUTH',
   'RATE_LIMITED',
   'STORAGE_UNAVAILABLE',
+  'SUBSCRIBER_TOO_SLOW',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -31,6 +32,9 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   STORAGE_UNAVAILABLE:
     "The gateway's database could not take the request (busy with another writer, out of space, read-only or unreachable); " +
     'nothing was written. Busy: try again shortly; otherwise an operator must act. `extensions.errorId` is also in its log.',
+  SUBSCRIBER_TOO_SLOW:
+    'A subscriber fell too far behind the events sent to it (over WebSocket or /graphql/stream) and its subscription was ended. ' +
+    'Nothing was lost: subscribe again with `after` set to the cursor of the last event received.',
   INTERNAL_SERVER_ERROR: 'Something failed inside the gateway; the message is masked to an id (`extensions.errorId`) that is also in its log.',
 };
 

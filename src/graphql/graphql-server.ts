@@ -26,7 +26,12 @@ import { stripSuggestions } from './limits/suggestions';
 import type { TrustedDocuments } from './limits/trusted-documents';
 import { clientAddressResolver, type ClientAddressOf } from './rate-limit/client-address';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimiting, type RateLimits } from './rate-limit/rate-limiter';
+import { SharedDocuments } from './ws/shared-documents';
 import { roleDocumentVariablesKey, sharedPayloadOf, SharedSubscriptions, withSharedPayload } from './ws/shared-subscriptions';
+import { ConnectionBudget } from './connection-budget';
+import { resumesFromCursor } from './resume-argument';
+import { eventStream } from './sse/event-stream';
+import { boundedSubscription } from './subscription-queue';
 import {
   DEFAULT_MESSAGE_BURST,
   DEFAULT_MESSAGES_PER_SECOND,
@@ -38,6 +43,7 @@ import {
 } from './ws/socket-limits';
 
 export { GRAPHQL_PATH } from './graphql-path';
+export { STREAM_PATH } from './sse/event-stream';
 import { GRAPHQL_PATH } from './graphql-path';
 export const MAX_BODY_BYTES = 100 * 1024;
 /**
@@ -51,6 +57,10 @@ const REFUSED_CLOSE_MS = 2000;
 export interface GraphqlServer {
   /** Mount in this order under GRAPHQL_PATH: body parser, its error handler, the limits precheck, Apollo. */
   middleware: (RequestHandler | ErrorRequestHandler)[];
+  /** Mount under STREAM_PATH, before GRAPHQL_PATH's (which would match it too): subscriptions over SSE. */
+  streamMiddleware: (RequestHandler | ErrorRequestHandler)[];
+  /** Ends every open event stream and refuses new ones: at the start of shutdown, before the HTTP drain. */
+  endStreams(): void;
   /** Stops accepting sockets and operations, then closes what is open. */
   stop(): Promise<void>;
 }
@@ -82,7 +92,10 @@ export interface GraphqlServerOptions {
   websocket?: Partial<WebSocketLimits>;
   now?: () => number;
   /** Counts operations (an Apollo plugin), active subscriptions, open sockets and refused ones. */
-  metrics?: Pick<GraphqlMetrics, 'apolloPlugin' | 'subscriptionStarted' | 'subscriptionEnded' | 'websocketOpened' | 'websocketClosed' | 'websocketRefused'>;
+  metrics?: Pick<
+    GraphqlMetrics,
+    'apolloPlugin' | 'subscriptionStarted' | 'subscriptionEnded' | 'websocketOpened' | 'websocketClosed' | 'websocketRefused' | 'eventStreamOpened' | 'eventStreamClosed'
+  >;
 }
 
 export async function startGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
@@ -160,16 +173,17 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
    * Open sockets, counted from the upgrade (before its handshake completes) to the close; at
    * WS_MAX_CONNECTIONS (below the process's descriptor limit) a new socket gets its handshake and
    * then 1013 "Try again later", a close code browsers and graphql-ws's client see (an HTTP status
-   * at the upgrade they do not), while HTTP keeps its descriptors and keeps answering.
+   * at the upgrade they do not), while HTTP keeps its descriptors and keeps answering. Open event
+   * streams (/graphql/stream) count against the same budget.
    */
-  let open = 0;
+  const budget = new ConnectionBudget(maxConnections);
   let refusing = 0;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!wsServer.shouldHandle(request)) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (open >= maxConnections) {
+    if (!budget.take()) {
       metrics?.websocketRefused('connections');
       if (refusing >= REFUSING_AT_MOST) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n');
@@ -190,13 +204,12 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       });
       return;
     }
-    open += 1;
     metrics?.websocketOpened();
     let counted = true;
     const closed = () => {
       if (!counted) return;
       counted = false;
-      open -= 1;
+      budget.release();
       metrics?.websocketClosed();
     };
     // The TCP socket's close covers every way out: refused at the handshake, closed, terminated.
@@ -215,10 +228,27 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     const { errors: _raw, ...rest } = result;
     return { ...rest, ...(errors ? { errors } : {}), ...(cost ? { extensions: { ...result.extensions, ...cost } } : {}) };
   };
+  // What a running subscription keeps is shared where it can be (ws/shared-documents.ts).
+  const documents = new SharedDocuments();
+  // A subscription resuming from a cursor replays the log when it starts: it runs alone (resume-argument.ts).
+  const byRoleDocumentVariables = roleDocumentVariablesKey((contextValue) => (contextValue as GatewayContext).auth.caller?.role ?? null);
   const shared = new SharedSubscriptions({
-    keyOf: roleDocumentVariablesKey((contextValue) => (contextValue as GatewayContext).auth.caller?.role ?? null),
+    keyOf: (args) => (resumesFromCursor(args) ? null : byRoleDocumentVariables(args)),
     finish,
   });
+  // Each subscriber's undelivered events are bounded (subscription-queue.ts), whichever transport.
+  const subscribe = async (args: ExecutionArgs) => {
+    const result = await shared.subscribe(args);
+    return isAsyncIterable(result) ? boundedSubscription(result) : result;
+  };
+  /** An event as sent: the group's payload made once, or this subscriber's own, finished. */
+  const present = (result: ExecutionResult, args: ExecutionArgs): ExecutionResult | undefined => {
+    const once = sharedPayloadOf(result);
+    if (once) return once as unknown as ExecutionResult;
+    const cost = guard.preparedCostExtension(args.contextValue);
+    if (!result.errors?.length && !cost) return undefined;
+    return finish(result, args) as ExecutionResult;
+  };
 
   const wsCleanup = useServer<Record<string, unknown>>(
     {
@@ -229,20 +259,17 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // then only subscriptions run here (queries and mutations go over HTTP, where 401s, CSRF
       // prevention and per-request logs apply).
       onSubscribe: async (ctx, _id, payload) =>
-        subscriptionsOnly(await guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization, clientAddressOf(ctx.extra.request)))),
-      subscribe: (args) => shared.subscribe(args),
+        shareDocument(
+          subscriptionsOnly(await guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization, clientAddressOf(ctx.extra.request)))),
+          documents,
+        ),
+      subscribe,
       // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
       onOperation: (_ctx, _id, _payload, _args, result) => (metrics && isAsyncIterable(result) ? counted(result, metrics) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
       // Each event carries the subscription's estimated cost (extensions.cost), as HTTP responses do;
       // a shared event was finished (and serialized) once for all its subscribers.
-      onNext: (_ctx, _id, _payload, args, result) => {
-        const once = sharedPayloadOf(result);
-        if (once) return once as unknown as ExecutionResult;
-        const cost = guard.preparedCostExtension(args.contextValue);
-        if (!result.errors?.length && !cost) return undefined;
-        return finish(result, args);
-      },
+      onNext: (_ctx, _id, _payload, args, result) => present(result, args),
     },
     wsServer,
   );
@@ -281,7 +308,36 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   });
   await apollo.start();
 
+  const streams = eventStream<GatewayContext & Record<PropertyKey, unknown>>({
+    contextOf: (req) => buildContext(apiKeys, services, req.headers.authorization, clientAddressOf(req)) as GatewayContext & Record<PropertyKey, unknown>,
+    prepare: (params, context) => guard.prepare(params, context),
+    subscribe,
+    // graphql-sse serializes each event itself: a shared payload is handed over as the object it was made from.
+    present: (result, args) => {
+      const once = sharedPayloadOf(result);
+      if (once) return JSON.parse(once.json) as ExecutionResult;
+      return present(result, args) ?? result;
+    },
+    onOperation: (result) => (metrics && isAsyncIterable(result) ? counted(result, metrics) : result),
+    formatError,
+    budget,
+    ...(metrics ? { metrics: { streamOpened: metrics.eventStreamOpened, streamClosed: metrics.eventStreamClosed } } : {}),
+    log,
+  });
+  const authenticated = (authorization: string | undefined) => apiKeys.authenticate(authorization).caller;
+
   return {
+    streamMiddleware: [
+      express.json({ limit: MAX_BODY_BYTES }),
+      bodyErrorHandler(MAX_BODY_BYTES),
+      guard.httpRateLimitHeaders(authenticated, clientAddressOf),
+      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => authenticated(authorization)?.role ?? null, formatError)] : []),
+      guard.httpPrecheck(formatError),
+      // A 401 without a key, whatever the document (introspection is not served here).
+      httpAuthentication(apiKeys, guard, false),
+      streams.handler,
+    ],
+    endStreams: () => streams.endAll(),
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
@@ -294,6 +350,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       }),
     ],
     async stop() {
+      streams.endAll();
       httpServer.off('upgrade', onUpgrade);
       await apollo.stop();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
@@ -339,6 +396,13 @@ function counted<T>(iterator: AsyncIterableIterator<T>, metrics: Pick<GraphqlMet
     },
   };
   return wrapped;
+}
+
+/** Prepared arguments with the document kept for the same text by earlier subscribers, if any. */
+function shareDocument(prepared: ExecutionArgs | GraphQLError[], documents: SharedDocuments): ExecutionArgs | GraphQLError[] {
+  if (Array.isArray(prepared)) return prepared;
+  prepared.document = documents.share(prepared.document);
+  return prepared;
 }
 
 /** The WebSocket carries subscriptions only: a query or mutation is refused before anything runs. */

@@ -1,11 +1,13 @@
 /** Domain rows -> GraphQL objects. The derived fields (paid, amountMismatch) come from status.rules. */
-import type { AuditRow, PaymentRow, RefundRow } from '../db/schema';
+import type { AuditRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../db/schema';
 import { auditOperation } from '../payments/audit-operation';
 import type { Bank as DomainBank } from '../khalti/khalti.types';
 import type { PaymentStatusChangeEvent } from '../payments/payment-events';
+import { encodeStatusChangeCursor } from './status-change-cursor';
 import { hasAmountMismatch, isPaid } from '../payments/status.rules';
 import type { UserError as DomainUserError } from '../payments/user-error';
-import { AuditEntry, Bank, Payment, PaymentStatusChange, Refund, UserError } from './types';
+import { endpointEvents } from '../webhooks/endpoint-events';
+import { AuditEntry, Bank, Payment, PaymentStatusChange, Refund, UserError, WebhookEndpoint } from './types';
 
 export function toPayment(row: PaymentRow): Payment {
   const status = row.status;
@@ -83,5 +85,19 @@ export function toStatusChange(event: PaymentStatusChangeEvent): PaymentStatusCh
     source: event.source,
     occurredAt: event.occurredAt,
     payment: toPayment(event.payment),
+    cursor: encodeStatusChangeCursor(event.auditId),
+  });
+}
+
+/** Never the secret: it is not stored, and the generation that derives it is not exposed. */
+export function toWebhookEndpoint(row: WebhookEndpointRow): WebhookEndpoint {
+  return Object.assign(new WebhookEndpoint(), {
+    id: row.id,
+    url: row.url,
+    events: endpointEvents(row),
+    description: row.description,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason,
+    createdAt: row.createdAt,
   });
 }

@@ -14,6 +14,8 @@ import { PaymentResolver } from './resolvers/payment.resolver';
 import { RefundResolver } from './resolvers/refund.resolver';
 import { TransactionStatusResolver } from './resolvers/transaction-status.resolver';
 import { PersonalDataResolver } from './resolvers/personal-data.resolver';
+import { WebhookEndpointsResolver } from './resolvers/webhook-endpoints.resolver';
+import { WebhookDeliveriesResolver } from './resolvers/webhook-deliveries.resolver';
 
 export const RESOLVERS = [
   PaymentResolver,
@@ -25,6 +27,8 @@ export const RESOLVERS = [
   CheckoutConfigResolver,
   PaymentStatusSubscriptionResolver,
   PersonalDataResolver,
+  WebhookEndpointsResolver,
+  WebhookDeliveriesResolver,
 ] as const;
 
 export async function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {

@@ -11,6 +11,7 @@ import { khaltiMetrics } from './khalti.metrics';
 import { paymentFlowMetrics, type PaymentFlowMetrics } from './payments.metrics';
 import { rateLimitMetrics, type RateLimitMetrics } from './rate-limit.metrics';
 import { stateMetrics } from './state.metrics';
+import { webhookMetrics, type WebhookMetrics } from './webhook.metrics';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -19,11 +20,13 @@ export interface GatewayMetrics {
   flow: PaymentFlowMetrics;
   /** gateway_rate_limit_fallback: Redis unreachable, this instance counts alone. */
   rateLimit: RateLimitMetrics;
+  /** Webhook attempts, their duration, and the PENDING backlog. */
+  webhooks: WebhookMetrics;
   /** Set once the schema is built (the operation label is bounded to its root fields). */
   graphql(schema: GraphQLSchema): GraphqlMetrics;
 }
 
-export function createGatewayMetrics(snapshot: OperationsSnapshot): GatewayMetrics {
+export function createGatewayMetrics(snapshot: OperationsSnapshot, webhooksPending: () => Promise<number> = async () => 0): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   stateMetrics(registry, snapshot);
@@ -33,6 +36,7 @@ export function createGatewayMetrics(snapshot: OperationsSnapshot): GatewayMetri
     khaltiCall: khaltiMetrics(registry),
     flow: paymentFlowMetrics(registry),
     rateLimit: rateLimitMetrics(registry),
+    webhooks: webhookMetrics(registry, webhooksPending),
     graphql(schema) {
       graphql ??= graphqlMetrics(registry, schema);
       return graphql;

@@ -6,21 +6,23 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ErrorCode } from '../graphql/errors';
-
-const ERROR_CODES: readonly ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR'];
+// The one list of top-level codes: a code added there is counted as itself, not as an internal error.
+import { ERROR_CODES } from '../graphql/error-codes';
 
 /** connections: opened at WS_MAX_CONNECTIONS (1013 or 503); messages: over WS_MESSAGES_PER_SECOND (4429). */
 export type WebsocketRefusal = 'connections' | 'messages';
 
 export interface GraphqlMetrics {
   operations: Counter<'operation' | 'outcome'>;
-  /** Active paymentStatusChanged subscriptions (WebSocket). */
+  /** Active paymentStatusChanged subscriptions (WebSocket and event streams). */
   subscriptionStarted(): void;
   subscriptionEnded(): void;
   /** Open WebSockets (gateway_websockets_open), counted from the accepted upgrade to the close. */
   websocketOpened(): void;
   websocketClosed(): void;
+  /** Open event streams on /graphql/stream (gateway_event_streams_open), from the 200 to the end. */
+  eventStreamOpened(): void;
+  eventStreamClosed(): void;
   /** A socket refused at WS_MAX_CONNECTIONS, or closed for sending over WS_MESSAGES_PER_SECOND. */
   websocketRefused(reason: WebsocketRefusal): void;
   apolloPlugin(): ApolloServerPlugin;
@@ -35,12 +37,17 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
   });
   const subscriptions = new Gauge({
     name: 'gateway_subscriptions_active',
-    help: 'Active paymentStatusChanged subscriptions over WebSocket in this process.',
+    help: 'Active paymentStatusChanged subscriptions over WebSocket and /graphql/stream in this process.',
     registers: [registry],
   });
   const websockets = new Gauge({
     name: 'gateway_websockets_open',
     help: 'Open WebSockets on /graphql in this process (at most WS_MAX_CONNECTIONS).',
+    registers: [registry],
+  });
+  const eventStreams = new Gauge({
+    name: 'gateway_event_streams_open',
+    help: 'Open event streams (graphql-sse) on /graphql/stream in this process (with open WebSockets, at most WS_MAX_CONNECTIONS).',
     registers: [registry],
   });
   const refusals = new Counter({
@@ -70,6 +77,8 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
     websocketOpened: () => websockets.inc(),
     websocketClosed: () => websockets.dec(),
     websocketRefused: (reason) => refusals.inc({ reason }),
+    eventStreamOpened: () => eventStreams.inc(),
+    eventStreamClosed: () => eventStreams.dec(),
     apolloPlugin: () => ({
       requestDidStart: async () => ({
         willSendResponse: async ({ operation, response }) => {
@@ -82,7 +91,8 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
   };
 }
 
-function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined, data: Record<string, unknown> | null | undefined): string {
+/** The outcome label of one answer: its first top-level error code, `user_error`, or `ok`. */
+export function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined, data: Record<string, unknown> | null | undefined): string {
   if (errors?.length) {
     const code = errors[0]!.extensions?.code;
     return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? code : 'INTERNAL_SERVER_ERROR';

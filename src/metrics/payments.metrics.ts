@@ -5,7 +5,7 @@ export interface PaymentFlowMetrics {
   lateCompletion(): void;
   amountMismatch(): void;
   reconcilerPassed(at: Date): void;
-  /** Webhook deliveries, by outcome; nothing delivers webhooks yet, so the counter stays at 0. */
+  /** Webhook deliveries that reached a final state in this process, by outcome (delivered, failed). */
   webhookDeliveries: Counter<'outcome'>;
 }
 
@@ -27,7 +27,7 @@ export function paymentFlowMetrics(registry: Registry): PaymentFlowMetrics {
   });
   const webhookDeliveries = new Counter({
     name: 'gateway_webhook_deliveries_total',
-    help: 'Webhook deliveries by outcome (no webhooks are sent yet: always 0).',
+    help: 'Webhook deliveries this process brought to a final state, by outcome: delivered, failed (given up).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

@@ -17,6 +17,17 @@ export const AUDIT_OPERATIONS = {
   refund: ['refund_requested', 'refund_succeeded', 'refund_failed', 'refund_outcome_unknown', 'refund_resolved'],
   privacy: ['personal_data_erased'],
   security: ['return_unknown_pidx', 'return_malformed_pidx', 'security_events_suppressed'],
+  /** Webhook endpoints changed by an admin or by the gateway (a 410), and deliveries given up or queued again. */
+  webhook: [
+    'webhook_endpoint_created',
+    'webhook_endpoint_updated',
+    'webhook_endpoint_deleted',
+    'webhook_secret_rotated',
+    'webhook_endpoint_disabled',
+    'webhook_delivery_failed',
+    'webhooks_redelivered',
+    'webhook_test_sent',
+  ],
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_OPERATIONS;
@@ -25,6 +36,7 @@ export type AuditOperation = AuditOperationOf<AuditKind>;
 export type RefundOperation = AuditOperationOf<'refund'>;
 export type SecurityOperation = AuditOperationOf<'security'>;
 export type PrivacyOperation = AuditOperationOf<'privacy'>;
+export type WebhookOperation = AuditOperationOf<'webhook'>;
 
 export const AUDIT_KINDS = Object.keys(AUDIT_OPERATIONS) as AuditKind[];
 

@@ -8,7 +8,7 @@ import type { Repositories } from '../db/repositories';
 import type { AuditRow } from '../db/schema';
 import type { KhaltiCallEvent } from '../khalti/khalti.types';
 import type { PaymentStatus } from './payment-status';
-import { auditOperation, type PrivacyOperation, type RefundOperation, type SecurityOperation } from './audit-operation';
+import { auditOperation, type PrivacyOperation, type RefundOperation, type SecurityOperation, type WebhookOperation } from './audit-operation';
 import { currentActor } from './actor.context';
 import { groupBy } from './group-by';
 import type { StatusSource } from './status-source';
@@ -77,8 +77,9 @@ export class AuditService {
     return id;
   }
 
-  async refundStep(tx: Repositories, step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): Promise<void> {
-    await tx.audit.insert({
+  /** Returns the row id (a refund's webhook event names it). */
+  refundStep(tx: Repositories, step: { pidx: string; operation: RefundOperation; detail: Record<string, unknown> }): Promise<number> {
+    return tx.audit.insert({
       at: this.now(),
       kind: 'refund',
       operation: step.operation,
@@ -103,8 +104,29 @@ export class AuditService {
     });
   }
 
+  /**
+   * A webhook step (kind 'webhook'): an admin's change to an endpoint, an endpoint the gateway
+   * disabled, a delivery given up, a test or redeliveries queued. Ids, a URL's host and outcomes
+   * only: never a secret, a full URL (its path or query may carry a token) or a body.
+   */
+  webhookStep(tx: Repositories, step: { operation: WebhookOperation; at: Date; pidx?: string | null; httpStatus?: number | null; detail: Record<string, unknown> }): Promise<number> {
+    return tx.audit.insert({
+      at: step.at,
+      kind: 'webhook',
+      operation: step.operation,
+      pidx: step.pidx ?? null,
+      actor: currentActor() ?? null,
+      httpStatus: step.httpStatus ?? null,
+      detail: JSON.stringify(step.detail),
+    });
+  }
+
   statusChangesAfter(id: number, limit: number): Promise<AuditRow[]> {
     return this.db.read.audit.statusChangesAfter(id, limit);
+  }
+
+  statusChangesOf(pidx: string, afterId: number, limit: number): Promise<AuditRow[]> {
+    return this.db.read.audit.statusChangesOf(pidx, afterId, limit);
   }
 
   statusChangeById(id: number): Promise<AuditRow | undefined> {

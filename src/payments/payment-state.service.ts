@@ -14,6 +14,8 @@ import type { PaymentEvents, PaymentStatusChangeEvent } from './payment-events';
 import type { StatusSource } from './status-source';
 import { containsNul } from './text.rules';
 import { hasAmountMismatch, isLateCompletion, isMoneyMoved, mayMove, needsLookup } from './status.rules';
+import { statusEventType, type WebhookEventType } from './webhook-event-type';
+import type { WebhookOutbox } from '../webhooks/webhook-outbox';
 
 export interface RefreshOutcome {
   payment: PaymentRow;
@@ -37,6 +39,8 @@ export interface PaymentStateOptions {
   warn?: (line: string, fields?: LogFields) => void;
   /** Every committed status change this process made, with what an operator counts (metrics). */
   onChange?: (change: PaymentStatusChangeEvent, facts: ChangeFacts) => void;
+  /** Webhook events of each status change, recorded in the unit that commits it. */
+  outbox?: Pick<WebhookOutbox, 'record' | 'wakeIfQueued'>;
 }
 
 export interface ChangeFacts {
@@ -94,12 +98,12 @@ export class PaymentStateService {
     const seen = await this.db.read.payments.byPidx(pidx);
     if (seen && decide(seen, lookup, options).kind === 'none') return { payment: seen, change: null };
 
-    const outcome = await this.db.transaction(async (tx): Promise<RefreshOutcome> => {
+    const outcome = await this.db.transaction(async (tx): Promise<Applied> => {
       await tx.lockPayment(pidx);
       const current = await tx.payments.byPidx(pidx);
       if (!current) throw new Error(`payment ${pidx} vanished`);
       const decision = decide(current, lookup, options);
-      if (decision.kind === 'none') return { payment: current, change: null };
+      if (decision.kind === 'none') return { payment: current, change: null, amountMismatch: false, queued: 0 };
       const { changes, moves, late, inferring } = decision;
       const previous = current.status;
       const status = changes.status;
@@ -111,7 +115,7 @@ export class PaymentStateService {
       });
       // The row is locked for this unit: nobody can have written it since it was read.
       if (!payment) throw new StaleRowError(`payments ${pidx}`);
-      if (!moves) return { payment, change: null };
+      if (!moves) return { payment, change: null, amountMismatch: false, queued: 0 };
 
       const auditId = await this.audit.statusChange(tx, {
         pidx,
@@ -127,8 +131,16 @@ export class PaymentStateService {
           ...options.detail,
         },
       });
-      return { payment, late, change: { pidx, previousStatus: previous, status, source, occurredAt: at, payment, auditId } };
+      // Decided here, not after the commit: its webhook event belongs to this unit.
+      const amountMismatch = isMoneyMoved(status) && !isMoneyMoved(previous) && hasAmountMismatch(payment);
+      let queued = 0;
+      if (this.options.outbox) {
+        const types: (WebhookEventType | null)[] = [statusEventType(status), amountMismatch ? 'PAYMENT_AMOUNT_MISMATCH' : null];
+        for (const type of types) if (type) queued += await this.options.outbox.record(tx, { type, payment, auditId, at });
+      }
+      return { payment, late, amountMismatch, queued, change: { pidx, previousStatus: previous, status, source, occurredAt: at, payment, auditId } };
     });
+    this.options.outbox?.wakeIfQueued(outcome.queued);
     // Published only once the change is committed.
     if (outcome.change) {
       const { change } = outcome;
@@ -139,7 +151,7 @@ export class PaymentStateService {
           { level: 'warn', pidx },
         );
       }
-      const amountMismatch = isMoneyMoved(change.status) && !isMoneyMoved(change.previousStatus ?? 'INITIATED') && hasAmountMismatch(change.payment);
+      const { amountMismatch } = outcome;
       if (amountMismatch) {
         this.options.warn?.(
           `warning: amount mismatch: Khalti reports ${pidx} ${change.status} with total_amount ${change.payment.totalAmount} for an amount of ${change.payment.amount} paisa; ` +
@@ -150,7 +162,7 @@ export class PaymentStateService {
       this.options.onChange?.(change, { late: outcome.late === true, amountMismatch });
       this.events.publish(change);
     }
-    return outcome;
+    return { payment: outcome.payment, change: outcome.change, ...(outcome.late !== undefined ? { late: outcome.late } : {}) };
   }
 
   /**
@@ -169,6 +181,9 @@ export class PaymentStateService {
     this.events.publish(event);
   }
 }
+
+/** A unit's outcome, with what is acted on after its commit. */
+type Applied = RefreshOutcome & { amountMismatch: boolean; queued: number };
 
 type Decision =
   | { kind: 'none' }

@@ -22,6 +22,8 @@ import { groupBy } from './group-by';
 import { containsNul } from './text.rules';
 import { userError, type UserError } from './user-error';
 import type { LogFields } from '../logger';
+import type { WebhookOutbox } from '../webhooks/webhook-outbox';
+import { refundEventType } from './webhook-event-type';
 
 export type { RefundState } from './refund-state.rules';
 
@@ -59,6 +61,8 @@ export interface RefundServiceOptions {
   now?: () => Date;
   /** Lines an operator must see: a refund left UNKNOWN, a follow-up lookup that failed. */
   warn?: (line: string, fields?: LogFields) => void;
+  /** Webhook events of refund outcomes (SUCCEEDED, FAILED, UNKNOWN), recorded in the unit that records the outcome. */
+  outbox?: Pick<WebhookOutbox, 'record' | 'wakeIfQueued'>;
 }
 
 const MOBILE = /^\d{10}$/;
@@ -320,12 +324,12 @@ export class RefundService {
     operation: RefundOperation = 'refund_succeeded',
     audit: Record<string, unknown> = {},
   ): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
+    return this.afterCommit(async (tx) => {
       const pidx = (await tx.refunds.byId(refundId))!.pidx;
       // The payment first, as every unit that decides from it does (one lock order: no deadlock).
       await tx.lockPayment(pidx);
       const current = (await tx.refunds.byId(refundId))!;
-      if (nextRefundState(current.state, evidence) !== 'SUCCEEDED') return false;
+      if (nextRefundState(current.state, evidence) !== 'SUCCEEDED') return { moved: false, queued: 0 };
       const refunded = amount ?? current.amount;
       const payment = (await tx.payments.byPidx(current.pidx))!;
       const at = this.now();
@@ -336,8 +340,8 @@ export class RefundService {
         updatedAt: at,
       });
       if (!written) throw new StaleRowError(`payments ${payment.pidx}`);
-      await this.audit.refundStep(tx, { pidx: current.pidx, operation, detail: { refundId, state: 'SUCCEEDED', amount: refunded, detail, ...audit } });
-      return true;
+      const auditId = await this.audit.refundStep(tx, { pidx: current.pidx, operation, detail: { refundId, state: 'SUCCEEDED', amount: refunded, detail, ...audit } });
+      return { moved: true, queued: await this.recordOutcome(tx, refundId, auditId, at, written) };
     });
   }
 
@@ -369,11 +373,11 @@ export class RefundService {
     evidence: RefundEvidence,
     step: { detail: string; operation: RefundOperation; audit?: Record<string, unknown>; releaseKey?: boolean },
   ): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
+    return this.afterCommit(async (tx) => {
       await tx.lockPayment((await tx.refunds.byId(refundId))!.pidx);
       const current = (await tx.refunds.byId(refundId))!;
       const next = nextRefundState(current.state, evidence);
-      if (next === null || next === 'SUCCEEDED') return false;
+      if (next === null || next === 'SUCCEEDED') return { moved: false, queued: 0 };
       const at = this.now();
       await tx.refunds.update(refundId, {
         state: next,
@@ -382,13 +386,32 @@ export class RefundService {
         nextSettleAt: next === 'UNKNOWN' ? at : null,
         ...(step.releaseKey ? { idempotencyKey: null } : {}),
       });
-      await this.audit.refundStep(tx, {
+      const auditId = await this.audit.refundStep(tx, {
         pidx: current.pidx,
         operation: step.operation,
         detail: { refundId, state: next, amount: current.amount, detail: step.detail, ...step.audit },
       });
-      return true;
+      return { moved: true, queued: await this.recordOutcome(tx, refundId, auditId, at) };
     });
+  }
+
+  /**
+   * The webhook event of the outcome `tx` just recorded for the refund (none for REQUESTED), with
+   * the payment as this unit leaves it; returns the deliveries queued.
+   */
+  private async recordOutcome(tx: Tx, refundId: string, auditId: number, at: Date, payment?: PaymentRow): Promise<number> {
+    if (!this.options.outbox) return 0;
+    const refund = (await tx.refunds.byId(refundId))!;
+    const type = refundEventType(refund.state);
+    if (!type) return 0;
+    return this.options.outbox.record(tx, { type, payment: payment ?? (await tx.payments.byPidx(refund.pidx))!, refund, auditId, at });
+  }
+
+  /** Runs a unit that moves a refund, then wakes the delivery worker if the move queued webhook deliveries. */
+  private async afterCommit(work: (tx: Tx) => Promise<{ moved: boolean; queued: number }>): Promise<boolean> {
+    const { moved, queued } = await this.db.transaction(work);
+    this.options.outbox?.wakeIfQueued(queued);
+    return moved;
   }
 
   /**

@@ -13,10 +13,9 @@
  */
 import type { Database } from '../db/database';
 import type { AuditRow } from '../db/schema';
-import type { PaymentStatus } from './payment-status';
 import type { AuditService } from './audit.service';
 import type { PaymentEvents } from './payment-events';
-import { auditOperation } from './audit-operation';
+import { statusChangeEventOf } from './status-change-event';
 
 /** After a reconnect, how far below the last id heard the log is read again. */
 export const RELISTEN_LOOKBACK_IDS = 1000;
@@ -123,18 +122,7 @@ export class StatusChangeFeed {
 
   private async publish(row: AuditRow): Promise<void> {
     const payment = row.pidx ? await this.db.read.payments.byPidx(row.pidx) : undefined;
-    if (!payment) return;
-    const detail = JSON.parse(row.detail ?? '{}') as { from?: PaymentStatus | null; to?: PaymentStatus };
-    const source = auditOperation.sourceOf(row.operation);
-    if (!detail.to || !source) return;
-    this.events.publish({
-      pidx: payment.pidx,
-      previousStatus: detail.from ?? null,
-      status: detail.to,
-      source,
-      occurredAt: row.at,
-      payment,
-      auditId: row.id,
-    });
+    const event = payment ? statusChangeEventOf(row, payment) : null;
+    if (event) this.events.publish(event);
   }
 }

@@ -13,6 +13,7 @@ export const USER_ERROR_CODES = [
   'INVALID_VALUE',
   'CHECKOUT_TOKEN_INVALID',
   'REFUND_OUTCOME_UNKNOWN',
+  'WEBHOOKS_NOT_CONFIGURED',
 ] as const;
 /** A problem the caller can fix in its input. Returned in payloads, never thrown. */
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];

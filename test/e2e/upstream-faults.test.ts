@@ -60,6 +60,18 @@ describe('Khalti failing', () => {
     expect(recovered.data.verifyPayment).toMatchObject({ status: 'COMPLETED', paid: true });
   });
 
+  it('a read of a payment Khalti no longer finds returns the stored record; verify says Khalti does not know it', async () => {
+    const { pidx } = await initiated(gateway);
+    await gateway.control('POST', '/faults', { route: 'lookup', kind: 'status', status: 404, body: { detail: 'Not found.', error_key: 'validation_error' }, count: 10 });
+    const read = await gateway.gql(PAYMENT, { pidx });
+    expect(read.errors).toBeUndefined();
+    expect(read.data.payment).toMatchObject({ pidx, status: 'INITIATED', paid: false });
+    const verified = await gateway.gql(VERIFY, { pidx });
+    expect(verified.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(verified.errors?.[0]?.message).toMatch(/Khalti does not know this payment/);
+    expect((await gateway.app.services.state.get(pidx))?.status).toBe('INITIATED');
+  });
+
   it('UPSTREAM_AUTH when Khalti rejects the secret key, which appears nowhere', async () => {
     const wrongKey = 'live_secret_key_wrong_0000000000';
     const other = await startGateway({ KHALTI_ENV: 'sandbox', KHALTI_BASE_URL: `${gateway.app.url}/sandbox`, KHALTI_SECRET_KEY: wrongKey });

@@ -73,3 +73,10 @@ export function orderInput(overrides: Record<string, unknown> = {}): Record<stri
     ...overrides,
   };
 }
+
+/** paymentStatusChanged with its cursor, resuming after `after` when given. */
+export const STATUS_CHANGED_AFTER = /* GraphQL */ `
+  subscription ($pidx: ID!, $after: String) {
+    paymentStatusChanged(pidx: $pidx, after: $after) { pidx previousStatus status source cursor payment { status refundedAmount } }
+  }
+`;

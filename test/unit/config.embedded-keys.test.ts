@@ -17,11 +17,13 @@ describe('embeddedStateLocation', () => {
       kept: true,
       keysFile: '/srv/data/gw.sqlite-embedded-keys.json',
       emulatorFolder: '/srv/data/gw.sqlite-emulator',
+      webhookSigningKeyFile: '/srv/data/gw.sqlite-webhook-signing-key',
     });
     expect(embeddedStateLocation('file:./data/khalti-graphql.sqlite')).toEqual({
       kept: true,
       keysFile: resolve('data/khalti-graphql.sqlite-embedded-keys.json'),
       emulatorFolder: resolve('data/khalti-graphql.sqlite-emulator'),
+      webhookSigningKeyFile: resolve('data/khalti-graphql.sqlite-webhook-signing-key'),
     });
   });
 

@@ -66,12 +66,29 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
     ...(prepared ? { prepared } : {}),
   });
 
+  /**
+   * Prepared queries per pooled connection: Drizzle binds a query prepared in a transaction to
+   * that transaction's connection, so it serves every later transaction on the same connection
+   * (and only those). Keyed weakly: a connection the pool drops takes its queries with it.
+   */
+  const preparedByConnection = new WeakMap<object, Map<string, unknown>>();
+  const preparedOf = (inner: NodePgDatabase<typeof schema>): Map<string, unknown> | undefined => {
+    const connection = (inner as unknown as { session?: { client?: unknown } }).session?.client;
+    if (typeof connection !== 'object' || connection === null || connection === pool) return undefined;
+    let prepared = preparedByConnection.get(connection);
+    if (!prepared) {
+      prepared = new Map();
+      preparedByConnection.set(connection, prepared);
+    }
+    return prepared;
+  };
+
   const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
     withRetries(
       () =>
         db.transaction(async (inner) => {
           const tx: Tx = {
-            ...repositoriesOver(executor(inner)),
+            ...repositoriesOver(executor(inner, preparedOf(inner))),
             lockPayment: async (pidx) => {
               await inner.execute(sql`SELECT 1 FROM ${schema.payments} WHERE ${schema.payments.pidx} = ${pidx} FOR UPDATE`);
             },

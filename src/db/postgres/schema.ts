@@ -11,6 +11,7 @@ import type { AuditKind } from '../../payments/audit-operation';
 import type { InitiationState } from '../../payments/initiation-state.rules';
 import type { PaymentStatus } from '../../payments/payment-status';
 import { isOpenRefund, REFUND_STATES, type RefundState } from '../../payments/refund-state.rules';
+import type { WebhookDeliveryState } from '../../payments/webhook-delivery-state.rules';
 
 /** bigint read as a JS number: paisa stay far below 2^53. */
 const paisa = (name: string) => bigint(name, { mode: 'number' });
@@ -113,4 +114,77 @@ export const auditLog = pgTable(
     detail: text('detail'),
   },
   (table) => [index('audit_log_pidx_idx').on(table.pidx, table.id)],
+);
+
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').notNull(),
+  description: text('description'),
+  enabled: boolean('enabled').notNull().default(true),
+  disabledReason: text('disabled_reason'),
+  secretGeneration: integer('secret_generation').notNull().default(1),
+  previousSecretUntil: at('previous_secret_until'),
+  createdAt: at('created_at').notNull(),
+  updatedAt: at('updated_at').notNull(),
+  deletedAt: at('deleted_at'),
+  version: integer('version').notNull().default(0),
+});
+
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    pidx: text('pidx'),
+    refundId: text('refund_id'),
+    auditId: bigint('audit_id', { mode: 'number' }),
+    body: text('body').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (table) => [index('webhook_events_created_idx').on(table.createdAt, table.id)],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    state: text('state').$type<WebhookDeliveryState>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastHttpStatus: integer('last_http_status'),
+    lastError: text('last_error'),
+    nextAttemptAt: at('next_attempt_at'),
+    leaseUntil: at('lease_until'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+    deliveredAt: at('delivered_at'),
+    version: integer('version').notNull().default(0),
+  },
+  (table) => [
+    index('webhook_deliveries_due_idx').on(table.state, table.nextAttemptAt),
+    index('webhook_deliveries_endpoint_idx').on(table.endpointId, table.createdAt, table.id),
+    index('webhook_deliveries_created_idx').on(table.createdAt, table.id),
+    index('webhook_deliveries_event_idx').on(table.eventId),
+  ],
+);
+
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id),
+    at: at('at').notNull(),
+    httpStatus: integer('http_status'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (table) => [index('webhook_attempts_delivery_idx').on(table.deliveryId, table.id)],
 );

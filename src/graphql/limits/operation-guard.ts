@@ -263,7 +263,8 @@ export class OperationGuard {
             // internal error): say where subscriptions are served instead, before anything runs.
             if (operation.operation === 'subscription') {
               throw new GraphQLError(
-                `Subscriptions are served over the WebSocket at ${GRAPHQL_PATH} (protocol graphql-transport-ws, e.g. the graphql-ws client), not over HTTP POST. Nothing was run.`,
+                `Subscriptions are served over the WebSocket at ${GRAPHQL_PATH} (protocol graphql-transport-ws, e.g. the graphql-ws client) ` +
+                  `and as server-sent events at ${GRAPHQL_PATH}/stream (protocol graphql-sse, e.g. the graphql-sse client), not over HTTP POST. Nothing was run.`,
                 { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
               );
             }

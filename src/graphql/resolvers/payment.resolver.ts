@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { KhaltiUnavailableError } from '../../khalti/khalti.errors';
+import { KhaltiNotFoundError, KhaltiUnavailableError } from '../../khalti/khalti.errors';
 import { needsLookup } from '../../payments/status.rules';
 import { ADMIN, CLIENT } from '../auth-checker';
 import type { GatewayContext } from '../context';
@@ -21,7 +21,7 @@ export class PaymentResolver {
     nullable: true,
     description:
       'A payment this gateway initiated; null for any other pidx (and then Khalti is not asked). While the status is not final ' +
-      'it is refreshed from Khalti\'s lookup first; if Khalti cannot answer, the stored record is returned.',
+      'it is refreshed from Khalti\'s lookup first; if Khalti cannot answer (unavailable, or it no longer finds the pidx), the stored record is returned.',
   })
   async payment(@Arg('pidx', () => ID) pidx: string, @Ctx() { services }: GatewayContext): Promise<Payment | null> {
     const row = await services.state.get(pidx);
@@ -31,8 +31,10 @@ export class PaymentResolver {
       const outcome = await services.state.refresh(pidx, 'LOOKUP');
       return toPayment(outcome?.payment ?? row);
     } catch (error) {
-      // A read must not fail because Khalti is down: the stored (non-final, so never "paid") record is still true.
-      if (error instanceof KhaltiUnavailableError) return toPayment((await services.state.get(pidx)) ?? row);
+      // A read must not fail because Khalti cannot answer: down, or saying "Not found." for a pidx it
+      // handed out (another environment's keys, or a record it has purged). The stored (non-final, so
+      // never "paid") record is still true; verifyPayment, which asks for Khalti's word, reports the error.
+      if (error instanceof KhaltiUnavailableError || error instanceof KhaltiNotFoundError) return toPayment((await services.state.get(pidx)) ?? row);
       throw error;
     }
   }

@@ -3,6 +3,8 @@ import { PAYMENT_STATUSES, type PaymentStatus as DomainPaymentStatus } from '../
 import { REFUND_STATES, type RefundState as DomainRefundState } from '../../payments/refund-state.rules';
 import { STATUS_SOURCES, type StatusSource as DomainStatusSource } from '../../payments/status-source';
 import { USER_ERROR_CODES, type UserErrorCode as DomainUserErrorCode } from '../../payments/user-error';
+import { WEBHOOK_DELIVERY_STATES, type WebhookDeliveryState as DomainWebhookDeliveryState } from '../../payments/webhook-delivery-state.rules';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType as DomainWebhookEventType } from '../../payments/webhook-event-type';
 
 /**
  * GraphQL enums. The domain's vocabulary (statuses, refund states, status sources, user-error
@@ -218,5 +220,62 @@ registerEnumType(UserErrorCode, {
         "An earlier refund of this payment has an unknown outcome (Khalti's answer was lost). No further refund is accepted " +
         'until a lookup shows it applied or an admin settles it with resolveRefund after checking the Khalti dashboard.',
     },
+    WEBHOOKS_NOT_CONFIGURED: {
+      description:
+        'Webhook endpoints need WEBHOOK_SIGNING_KEY (32+ characters), from which their signing secrets are derived; it is ' +
+        'not set on this gateway (only embedded mode generates one). Set it and restart; nothing was written.',
+    },
   } satisfies ValueDescriptions<typeof UserErrorCode>,
+});
+
+export const WebhookEventType = enumOf(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = DomainWebhookEventType;
+
+registerEnumType(WebhookEventType, {
+  name: 'WebhookEventType',
+  description:
+    'An event the gateway sends to webhook endpoints, each in the transaction that records what it reports. The wire ' +
+    '`type` in the body is the lowercase name with its first underscore as a dot: PAYMENT_PARTIALLY_REFUNDED is ' +
+    '`payment.partially_refunded`. Decide delivery of goods on `data.paid`, as on `Payment.paid`.',
+  valuesConfig: {
+    PAYMENT_COMPLETED: {
+      description: 'A lookup found the payment completed (`lateCompletion` true if the gateway had given up on it). Deliver when `data.paid` is true.',
+    },
+    PAYMENT_PENDING: { description: 'Khalti is processing the payment: hold the order.' },
+    PAYMENT_FAILED: { description: 'The payment failed. Final unless Khalti later reports it completed.' },
+    PAYMENT_EXPIRED: { description: 'The payment link expired before the buyer paid.' },
+    PAYMENT_CANCELED: { description: "The buyer canceled on Khalti's payment page." },
+    PAYMENT_REFUNDED: { description: 'Khalti reports the payment refunded in full.' },
+    PAYMENT_PARTIALLY_REFUNDED: { description: 'Khalti reports the payment refunded in part (`data.refundedAmount`).' },
+    PAYMENT_AMOUNT_MISMATCH: {
+      description:
+        'Khalti reports the money moved with a total_amount other than the amount initiated: not paid. Sent beside the ' +
+        'status event of the same change. Check the payment at Khalti before fulfilling or refunding.',
+    },
+    REFUND_SUCCEEDED: { description: 'A refund through this gateway succeeded (`data.refund`).' },
+    REFUND_FAILED: { description: 'A refund through this gateway failed; no money moved (`data.refund.detail` says why).' },
+    REFUND_UNKNOWN: {
+      description: "A refund's outcome is unknown (Khalti's answer was lost); a refund.succeeded or refund.failed follows once it is settled.",
+    },
+    WEBHOOK_TEST: {
+      description: 'Sent only by sendTestWebhook, whatever the endpoint subscribed to; an endpoint cannot subscribe to it.',
+    },
+  } satisfies ValueDescriptions<typeof WebhookEventType>,
+});
+
+export const WebhookDeliveryState = enumOf(WEBHOOK_DELIVERY_STATES);
+export type WebhookDeliveryState = DomainWebhookDeliveryState;
+
+registerEnumType(WebhookDeliveryState, {
+  name: 'WebhookDeliveryState',
+  description: 'Where the delivery of one event to one endpoint stands.',
+  valuesConfig: {
+    PENDING: { description: 'Not delivered yet: the next attempt is due at `nextAttemptAt`.' },
+    DELIVERED: { description: 'The endpoint answered 2xx. Final.' },
+    FAILED: {
+      description:
+        'Given up: the retry schedule was spent, the endpoint answered 410 Gone (and was disabled), or it was disabled or ' +
+        'deleted. Final; `redeliverWebhooks` queues a new delivery of the same event.',
+    },
+  } satisfies ValueDescriptions<typeof WebhookDeliveryState>,
 });

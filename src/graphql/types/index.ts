@@ -13,3 +13,8 @@ export * from './initiate-payment.payload';
 export * from './refund.payload';
 export * from './connection.types';
 export * from './resolve-refund.input';
+export * from './webhook-endpoint.type';
+export * from './create-webhook-endpoint.input';
+export * from './update-webhook-endpoint.input';
+export * from './webhook-endpoint.payload';
+export * from './webhook-delivery.type';

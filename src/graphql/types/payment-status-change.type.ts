@@ -23,6 +23,14 @@ export class PaymentStatusChange {
   @Field(() => DateTimeResolver, { description: 'When the gateway observed the change.' })
   occurredAt!: Date;
 
-  @Field(() => Payment, { description: 'The payment as it is after the change.' })
+  @Field(() => Payment, {
+    description: 'The payment as it is after the change; for a change replayed from the log (`after`), the payment as it is now.',
+  })
   payment!: Payment;
+
+  @Field(() => String, {
+    description:
+      "This change's position in the change log, opaque and stable. Pass it as `after` to paymentStatusChanged to receive every later change, from the log, then live.",
+  })
+  cursor!: string;
 }

@@ -11,6 +11,7 @@ import { PAYMENT_STATUSES } from '../../../src/payments/payment-status';
 import { nextRefundState, REFUND_STATES, type RefundEvidence } from '../../../src/payments/refund-state.rules';
 import { STATUS_SOURCES } from '../../../src/payments/status-source';
 import { USER_ERROR_CODES } from '../../../src/payments/user-error';
+import { WEBHOOK_EVENT_TYPES } from '../../../src/payments/webhook-event-type';
 
 describe('the domain vocabulary', () => {
   it('registers the GraphQL enums from the domain lists, value for value', async () => {
@@ -20,6 +21,7 @@ describe('the domain vocabulary', () => {
     expect(values('RefundState')).toEqual([...REFUND_STATES]);
     expect(values('StatusSource')).toEqual([...STATUS_SOURCES]);
     expect(values('UserErrorCode')).toEqual([...USER_ERROR_CODES]);
+    expect(values('WebhookEventType')).toEqual([...WEBHOOK_EVENT_TYPES]);
   });
 
   it('writes audit operations in one casing and reads every status source back, old capitalised rows too', () => {

@@ -105,6 +105,26 @@ describe('SharedSubscriptions', () => {
     expect(shared.size).toBe(0);
   });
 
+  it('points a joiner’s kept arguments at the group’s document and context, so its own copies can go; another role keeps its own', async () => {
+    const { pubsub, shared, args } = setup();
+    const first = args('client');
+    const second = args('client');
+    const admin = args('admin');
+    const ownDocument = second.document;
+    const members = [first, second, admin].map(async (joined) => iterator(await shared.subscribe(joined)));
+    await Promise.all(members);
+    expect(second.document).toBe(first.document);
+    expect(second.document).not.toBe(ownDocument);
+    expect(second.contextValue).toBe(first.contextValue);
+    expect(second.variableValues).toBe(first.variableValues);
+    expect(admin.document).not.toBe(first.document);
+    expect(admin.contextValue).toEqual({ role: 'admin' });
+    // And the joiner still receives the group's events.
+    const next = (await members[1]!).next();
+    pubsub.publish('changed', 'a', 3);
+    expect((await next).value).toMatchObject({ data: { changed: { value: 3 } } });
+  });
+
   it('leaves other messages alone', () => {
     expect(withSharedPayload('{"id":"1","type":"complete"}')).toBe('{"id":"1","type":"complete"}');
     expect(withSharedPayload(Buffer.from('x'))).toEqual(Buffer.from('x'));

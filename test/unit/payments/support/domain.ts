@@ -17,6 +17,8 @@ import { PaymentEvents, type PaymentStatusChangeEvent } from '../../../../src/pa
 import { PaymentStateService } from '../../../../src/payments/payment-state.service';
 import { Reconciler, type ReconcilerOptions } from '../../../../src/payments/reconciler';
 import { RefundService } from '../../../../src/payments/refund.service';
+import { WebhookEndpointsService } from '../../../../src/webhooks/webhook-endpoints.service';
+import { WebhookOutbox } from '../../../../src/webhooks/webhook-outbox';
 
 type Answer<T> = T | Error | (() => T | Error);
 
@@ -101,6 +103,11 @@ export interface Domain {
   state: PaymentStateService;
   refunds: RefundService;
   reconciler: Reconciler;
+  /** The webhook outbox the services record into, and how often it woke the (absent) delivery worker. */
+  outbox: WebhookOutbox;
+  wakes: { count: number };
+  /** Webhook endpoints, signing with DOMAIN_SIGNING_KEY; private addresses allowed (IP literals only, no DNS). */
+  webhookEndpoints: WebhookEndpointsService;
   /** Another reconciler on the same database and services (as a second instance would run). */
   secondReconciler(options?: Partial<ReconcilerOptions>): Reconciler;
   clock: { now: Date; advance(ms: number): void; set(at: Date): void };
@@ -113,6 +120,7 @@ export interface Domain {
 
 export const ABANDON_AFTER_MS = 20_000;
 export const INTERVAL_MS = 1_000;
+export const DOMAIN_SIGNING_KEY = 'domain-test-webhook-signing-key-0123456789';
 
 let counter = 0;
 
@@ -142,8 +150,11 @@ export async function createDomain(reconcilerOptions: Partial<ReconcilerOptions>
     return fresh;
   };
   const warnings: string[] = [];
-  const state = new PaymentStateService(database, khalti, audit, published, { now, warn: (line) => warnings.push(line) });
+  const wakes = { count: 0 };
+  const outbox = new WebhookOutbox({ wake: () => (wakes.count += 1) });
+  const state = new PaymentStateService(database, khalti, audit, published, { now, warn: (line) => warnings.push(line), outbox });
   const refunds = new RefundService(database, khalti, state, audit, {
+    outbox,
     abandonAfterMs: ABANDON_AFTER_MS,
     settleBaseDelayMs: INTERVAL_MS,
     settleMaxDelayMs: 60 * INTERVAL_MS,
@@ -170,6 +181,13 @@ export async function createDomain(reconcilerOptions: Partial<ReconcilerOptions>
     state,
     refunds,
     reconciler,
+    outbox,
+    wakes,
+    webhookEndpoints: new WebhookEndpointsService(database, audit, {
+      signingKey: DOMAIN_SIGNING_KEY,
+      urlRules: { production: false, allowPrivate: true },
+      now,
+    }),
     clock,
     initiated,
     async completed(overrides = {}) {
