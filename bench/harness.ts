@@ -142,11 +142,21 @@ export interface FakeKhalti {
 }
 
 export async function startFakeKhalti(): Promise<FakeKhalti> {
-  const worker = new Worker(join(__dirname, 'fake-khalti.mjs'));
+  return startKhaltiWorker('fake-khalti.mjs');
+}
+
+/**
+ * A fake Khalti in a worker thread of its own (bench/<script>, given `workerData`): it posts its
+ * port when listening, answers {type: 'stats'} with its counters, and exits on {type: 'close'}.
+ * close() may be called more than once.
+ */
+export async function startKhaltiWorker<Stats>(script: string, workerData?: unknown): Promise<{ origin: string; stats(): Promise<Stats>; close(): Promise<void> }> {
+  const worker = new Worker(join(__dirname, script), workerData === undefined ? {} : { workerData });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (message: { port: number }) => resolve(message.port));
   });
+  let closed = false;
   return {
     origin: `http://127.0.0.1:${port}`,
     stats: () =>
@@ -155,6 +165,8 @@ export async function startFakeKhalti(): Promise<FakeKhalti> {
         worker.postMessage({ type: 'stats' });
       }),
     async close() {
+      if (closed) return;
+      closed = true;
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage({ type: 'close' });
       await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);

@@ -34,6 +34,7 @@ import {
   percentile,
   postgresCores,
   sandboxEnv,
+  startKhaltiWorker,
   type BenchPostgres,
 } from './harness';
 import { INITIATE, VERIFY, orderInput } from './operations';
@@ -62,29 +63,8 @@ interface SlowKhalti {
   close(): Promise<void>;
 }
 
-async function startSlowKhalti(options: { delayMs: number; failRate: number; lookup: 'completed' | 'toggle' }): Promise<SlowKhalti> {
-  const worker = new Worker(join(__dirname, 'slow-khalti.mjs'), { workerData: options });
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (message: { port: number }) => resolve(message.port));
-  });
-  let closed = false;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    stats: () =>
-      new Promise((resolve) => {
-        worker.once('message', resolve);
-        worker.postMessage({ type: 'stats' });
-      }),
-    async close() {
-      if (closed) return;
-      closed = true;
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.postMessage({ type: 'close' });
-      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
-      await worker.terminate();
-    },
-  };
+function startSlowKhalti(options: { delayMs: number; failRate: number; lookup: 'completed' | 'toggle' }): Promise<SlowKhalti> {
+  return startKhaltiWorker('slow-khalti.mjs', options);
 }
 
 /** The gateway's settings for these scenarios: sandbox mode against the fake, quiet, reconciler idle. */

@@ -4,44 +4,26 @@
  * from a cursor replays changes the other made. Two gateways in this process on one fresh
  * PostgreSQL database, against one emulated Khalti (as status-events.listen.test.ts).
  */
-import { gatewayEnvFor, startEmulator, type RunningEmulator } from '../support/emulator';
-import { ADMIN_KEY, CLIENT_KEY, SERVER_KEY, startGateway, type TestGateway } from '../support/gateway';
+import { CLIENT_KEY } from '../support/gateway';
 import { scrape } from '../support/metrics';
 import { STATUS_CHANGED_AFTER } from '../support/operations';
-import { createPostgresDatabase, type PostgresDatabase } from '../support/postgres';
 import { stream } from '../support/sse';
 import { changesOf, move, MOVES, newPayment, settle } from '../support/status-moves';
+import { twoInstancesOnPostgres } from '../support/two-instances';
 import { until } from '../support/until';
 
 describe('event streams across instances on PostgreSQL', () => {
-  let store: PostgresDatabase;
-  let khalti: RunningEmulator;
-  let a: TestGateway;
-  let b: TestGateway;
+  const instances = twoInstancesOnPostgres();
 
-  beforeAll(async () => {
-    store = await createPostgresDatabase();
-    khalti = await startEmulator();
-    const env = gatewayEnvFor(khalti, store.url, { admin: ADMIN_KEY, client: CLIENT_KEY, server: SERVER_KEY });
-    a = await startGateway(env);
-    b = await startGateway(env);
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await khalti?.close();
-    await store?.drop();
-  });
-
-  const activeOnA = async () => (await scrape(a.app.url)).value('gateway_subscriptions_active');
+  const activeOnA = async () => (await scrape(instances.a.app.url)).value('gateway_subscriptions_active');
 
   it('tells an SSE subscriber on one instance of changes made through the other, once each, and resumes across them', async () => {
-    const pidx = await newPayment(b);
+    const pidx = await newPayment(instances.b);
     const before = await activeOnA();
-    const onA = stream(a.app.url, CLIENT_KEY, STATUS_CHANGED_AFTER, { pidx });
+    const onA = stream(instances.a.app.url, CLIENT_KEY, STATUS_CHANGED_AFTER, { pidx });
     await until('the stream to be subscribed', async () => (await activeOnA()) > before);
-    await move(b, pidx, 1, khalti.control);
-    await move(b, pidx, 2, khalti.control);
+    await move(instances.b, pidx, 1, instances.khalti.control);
+    await move(instances.b, pidx, 2, instances.khalti.control);
     await onA.waitFor(2, 10_000);
     await settle();
     expect(changesOf(onA.events)).toEqual([MOVES[0], MOVES[1]]);
@@ -49,10 +31,10 @@ describe('event streams across instances on PostgreSQL', () => {
     onA.dispose();
 
     // Changes 3 and 4 through B while nobody on A listens; A's resumed stream replays them from the log.
-    await move(b, pidx, 3, khalti.control);
-    const resumed = stream(a.app.url, CLIENT_KEY, STATUS_CHANGED_AFTER, { pidx, after: cursor1 });
+    await move(instances.b, pidx, 3, instances.khalti.control);
+    const resumed = stream(instances.a.app.url, CLIENT_KEY, STATUS_CHANGED_AFTER, { pidx, after: cursor1 });
     expect(changesOf(await resumed.waitFor(2, 10_000))).toEqual([MOVES[1], MOVES[2]]);
-    await move(b, pidx, 4, khalti.control);
+    await move(instances.b, pidx, 4, instances.khalti.control);
     await resumed.waitFor(3, 10_000);
     await settle();
     expect(changesOf(resumed.events)).toEqual([MOVES[1], MOVES[2], MOVES[3]]);
