@@ -32,7 +32,7 @@ import { Worker } from 'node:worker_threads';
 import { Webhook } from 'standardwebhooks';
 import { createApp, type App } from '../src/app';
 import { loadConfig } from '../src/config';
-import type { Database, Tx } from '../src/db/database';
+import type { Database, Tx, UnitOptions } from '../src/db/database';
 import { silentLog } from '../src/logger';
 import {
   ADMIN_KEY,
@@ -348,8 +348,8 @@ function stampCommits(database: Database): { commits: Map<string, number>; resto
   const target = database as { transaction: Database['transaction'] };
   const original = target.transaction;
   const bound = original.bind(database);
-  target.transaction = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
-    const result = await bound(work);
+  target.transaction = async <T>(work: (tx: Tx) => Promise<T>, unitOptions?: UnitOptions): Promise<T> => {
+    const result = await bound(work, unitOptions);
     const outcome = result as { change?: { pidx?: unknown } | null; queued?: unknown } | undefined;
     if (outcome && typeof outcome === 'object' && typeof outcome.queued === 'number' && outcome.queued > 0 && typeof outcome.change?.pidx === 'string') {
       commits.set(outcome.change.pidx, wallNow());

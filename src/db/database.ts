@@ -35,6 +35,24 @@ export interface StatusChangeListener {
   onError(error: unknown): void;
 }
 
+/**
+ * How durable a unit's commit must be before its promise settles.
+ * - 'full' (the default): on disk, so it survives power loss (SQLite: the WAL fdatasync'ed after
+ *   the commit, sqlite/write-queue.ts; PostgreSQL: its WAL flushed at COMMIT). Every payment,
+ *   refund and audit row of theirs is written so.
+ * - 'relaxed': committed and visible to every reader, and kept if the process dies, but an OS crash
+ *   or power loss before the next sync may lose it (SQLite: it settles at its COMMIT without
+ *   waiting for a sync; the WAL is written in order, so the next full unit's sync covers it too;
+ *   PostgreSQL: synchronous_commit=off for the transaction). Only for bookkeeping that redoes
+ *   itself when lost: the webhook worker's leases and attempt records (a lost record means the
+ *   webhook is sent again, with the same webhook-id, which delivery at least once allows).
+ */
+export type Durability = 'full' | 'relaxed';
+
+export interface UnitOptions {
+  durability?: Durability;
+}
+
 export type WriteProbe = { ok: true } | { ok: false; reason: 'locked' | 'read-only' | 'unavailable'; code?: string };
 
 export interface Database {
@@ -47,7 +65,7 @@ export interface Database {
    * loses a race the engine detects (a PostgreSQL serialization failure or deadlock) is run
    * again, so `work` must have no effects outside the database.
    */
-  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Tx) => Promise<T>, options?: UnitOptions): Promise<T>;
   /** How many pending migrations opening the database applied (0 when it was up to date). */
   readonly migrationsApplied: number;
   /** Statements run since the database was opened (tests count queries with it: no N+1). */

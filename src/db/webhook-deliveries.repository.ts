@@ -1,7 +1,12 @@
 /** Webhook deliveries and their attempts: claiming due ones, recording attempts, listing, redelivering. */
-import { and, count, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+/**
+ * The worker's queries (claim, the event's read, the attempt's record) run for every webhook sent,
+ * beside the API's requests on the same thread: they are prepared once per connection (a profile
+ * of the webhook bench showed building and preparing their SQL as most of a webhook's cost).
+ */
+import { and, count, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, notInArray, or, Param, sql } from 'drizzle-orm';
 import type { WebhookDeliveryState } from '../payments/webhook-delivery-state.rules';
-import type { Executor } from './executor';
+import { preparedQuery, rowPlaceholders, type Executor } from './executor';
 import type { NewWebhookAttemptRow, WebhookAttemptRow, WebhookDeliveryRow, WebhookEventRow } from './schema';
 
 /** What an attempt changes on its delivery. */
@@ -21,8 +26,11 @@ export class WebhookDeliveriesRepository {
 
   /** The event a delivery sends (its body is the exact bytes signed and sent). */
   async event(id: string): Promise<WebhookEventRow | undefined> {
-    const { webhookEvents } = this.x.tables;
-    const [row] = await this.x.db.select().from(webhookEvents).where(eq(webhookEvents.id, id)).limit(1);
+    const query = preparedQuery(this.x, 'webhookDeliveries.event', () => {
+      const { webhookEvents } = this.x.tables;
+      return this.x.db.select().from(webhookEvents).where(eq(webhookEvents.id, sql.placeholder('id'))).limit(1).prepare();
+    });
+    const [row] = await query.execute({ id });
     return row;
   }
 
@@ -34,31 +42,48 @@ export class WebhookDeliveriesRepository {
    * payments.claimDueForLookup does; SQLite's writer runs one unit at a time anyway.
    */
   async claimDue(now: Date, limit: number, leaseUntil: Date): Promise<WebhookDeliveryRow[]> {
-    const { webhookDeliveries: t } = this.x.tables;
-    const lock = this.x.engine === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
-    // A PENDING delivery written without nextAttemptAt is due at once (never stranded).
-    const due = and(eq(t.state, 'PENDING'), or(isNull(t.nextAttemptAt), lte(t.nextAttemptAt, now)), or(isNull(t.leaseUntil), lte(t.leaseUntil, now)));
-    return this.x.db
-      .update(t)
-      .set({ leaseUntil, version: sql`${t.version} + 1` })
-      .where(inArray(t.id, sql`(SELECT ${t.id} FROM ${t} WHERE ${due} ORDER BY ${t.nextAttemptAt} LIMIT ${limit}${lock})`))
-      .returning();
+    const query = preparedQuery(this.x, 'webhookDeliveries.claimDue', () => {
+      const { webhookDeliveries: t } = this.x.tables;
+      const lock = this.x.engine === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+      // Wrapped in their columns' Params, so a Date becomes the engine's value (epoch ms, timestamptz).
+      const dueBy = new Param(sql.placeholder('now'), t.nextAttemptAt);
+      const leaseOverBy = new Param(sql.placeholder('now'), t.leaseUntil);
+      // A PENDING delivery written without nextAttemptAt is due at once (never stranded).
+      const due = and(eq(t.state, 'PENDING'), or(isNull(t.nextAttemptAt), lte(t.nextAttemptAt, dueBy)), or(isNull(t.leaseUntil), lte(t.leaseUntil, leaseOverBy)));
+      return this.x.db
+        .update(t)
+        .set({ leaseUntil: sql.placeholder('leaseUntil') as unknown as Date, version: sql`${t.version} + 1` })
+        .where(inArray(t.id, sql`(SELECT ${t.id} FROM ${t} WHERE ${due} ORDER BY ${t.nextAttemptAt} LIMIT ${sql.placeholder('limit')}${lock})`))
+        .returning()
+        .prepare();
+    });
+    return query.execute({ now, limit, leaseUntil });
   }
 
   /** Records an attempt's consequences and clears the lease, if the row is still as claimed; false when it is not. */
   async recordAttempt(id: string, version: number, patch: DeliveryAttemptPatch, at: Date): Promise<boolean> {
-    const { webhookDeliveries: t } = this.x.tables;
-    const rows = await this.x.db
-      .update(t)
-      .set({ ...patch, leaseUntil: null, updatedAt: at, version: sql`${t.version} + 1` })
-      .where(and(eq(t.id, id), eq(t.version, version)))
-      .returning({ id: t.id });
+    // Prepared per shape: which of the patch's columns are null (no answer, no next attempt, ...).
+    const { shape, values, params } = rowPlaceholders({ ...patch, updatedAt: at }, 'set.');
+    const query = preparedQuery(this.x, `webhookDeliveries.recordAttempt:${shape}`, () => {
+      const { webhookDeliveries: t } = this.x.tables;
+      return this.x.db
+        .update(t)
+        .set({ ...(values as unknown as DeliveryAttemptPatch), leaseUntil: null, version: sql`${t.version} + 1` })
+        .where(and(eq(t.id, sql.placeholder('id')), eq(t.version, sql.placeholder('version'))))
+        .returning({ id: t.id })
+        .prepare();
+    });
+    const rows = await query.execute({ ...params, id, version });
     return rows.length > 0;
   }
 
   /** Appends to the attempt history (never updated). */
   async insertAttempt(row: Omit<NewWebhookAttemptRow, 'id'>): Promise<void> {
-    await this.x.db.insert(this.x.tables.webhookAttempts).values(row);
+    const { shape, values, params } = rowPlaceholders(row, '');
+    const query = preparedQuery(this.x, `webhookDeliveries.insertAttempt:${shape}`, () =>
+      this.x.db.insert(this.x.tables.webhookAttempts).values(values as unknown as NewWebhookAttemptRow).prepare(),
+    );
+    await query.execute(params);
   }
 
   /** A delivery's attempts, oldest first. */

@@ -16,8 +16,12 @@ export class WebhookEndpointsRepository {
 
   /** An endpoint by id, deleted ones included (their deliveries still name them). */
   async byId(id: string): Promise<WebhookEndpointRow | undefined> {
-    const { webhookEndpoints } = this.x.tables;
-    const [row] = await this.x.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).limit(1);
+    // Read before every webhook attempt (its secret generation, whether it is still enabled).
+    const query = preparedQuery(this.x, 'webhookEndpoints.byId', () => {
+      const { webhookEndpoints } = this.x.tables;
+      return this.x.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, sql.placeholder('id'))).limit(1).prepare();
+    });
+    const [row] = await query.execute({ id });
     return row;
   }
 

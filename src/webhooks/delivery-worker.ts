@@ -5,7 +5,7 @@
  * records each attempt in a unit of its own. A process that dies mid-attempt leaves the delivery
  * PENDING under a lease that runs out: whoever passes next attempts it again (at least once).
  */
-import type { Database } from '../db/database';
+import type { Database, UnitOptions } from '../db/database';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema';
 import type { Log } from '../logger';
 import { runAs, SYSTEM_ACTOR } from '../payments/actor.context';
@@ -33,6 +33,13 @@ export interface DeliveryWorkerOptions {
   /** A delivery reached DELIVERED or FAILED in this process. */
   onFinished?: (outcome: 'delivered' | 'failed') => void;
 }
+
+/**
+ * The worker's own units (leases, attempt records) need no fsync each: one lost to a power cut is
+ * redone (the lease runs out, the webhook is sent again with its webhook-id; at least once), and
+ * the next payment's commit makes them durable anyway (database.ts, Durability).
+ */
+const BOOKKEEPING: UnitOptions = { durability: 'relaxed' };
 
 /** Kept beyond an attempt's own timeout: the reads before it and the unit after it. */
 export const LEASE_MARGIN_MS = 5000;
@@ -159,7 +166,7 @@ export class DeliveryWorker {
       if (free > 0 && mayFindMore) {
         const now = this.now();
         const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + LEASE_MARGIN_MS);
-        const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil));
+        const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil), BOOKKEEPING);
         for (const delivery of claimed) {
           const attempt: Promise<void> = this.deliver(delivery)
             .catch((error) => this.options.log(`webhooks: ${delivery.id}: ${messageOf(error)}`, { level: 'error', err: error }))
@@ -256,7 +263,7 @@ export class DeliveryWorker {
         });
       }
       return true;
-    });
+    }, BOOKKEEPING);
     if (!recorded) {
       this.options.log(`webhooks: ${delivery.id}: attempt kept in its history, but the delivery had changed meanwhile`, { level: 'warn' });
       return;
@@ -285,7 +292,7 @@ export class DeliveryWorker {
         detail: { endpointId: delivery.endpointId, deliveryId: delivery.id, eventId: delivery.eventId, attempts: delivery.attempts, lastError: reason },
       });
       return true;
-    });
+    }, BOOKKEEPING);
     if (recorded) this.options.onFinished?.('failed');
   }
 }

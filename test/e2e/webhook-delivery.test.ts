@@ -213,9 +213,15 @@ describe('webhook delivery', () => {
         const current = (await slow.app.database.read.webhookDeliveries.byId(deliveryIds[0]!))!;
         return current.state !== 'PENDING' && current;
       });
-      expect(row).toMatchObject({ state: 'DELIVERED', attempts: 2, lastHttpStatus: 200, lastError: null });
+      expect(row).toMatchObject({ state: 'DELIVERED', lastHttpStatus: 200, lastError: null });
       expect(closed.withId(eventId)).toHaveLength(1);
-      expect((await slow.app.database.read.webhookDeliveries.attemptsOf(row.id)).map((attempt) => attempt.error)).toEqual(['connection refused', null]);
+      // Refused until the port was open again (once, or twice when a loaded machine took more than
+      // the 600 ms between attempts to reopen it), then delivered by the last attempt.
+      const errors = (await slow.app.database.read.webhookDeliveries.attemptsOf(row.id)).map((attempt) => attempt.error);
+      expect(errors.length).toBe(row.attempts);
+      expect(errors.slice(0, -1).length).toBeGreaterThanOrEqual(1);
+      expect(new Set(errors.slice(0, -1))).toEqual(new Set(['connection refused']));
+      expect(errors.at(-1)).toBeNull();
     } finally {
       await slow.close();
       await closed.close();

@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { withRetries, type Database, type Tx, type WriteProbe } from '../database';
+import { withRetries, type Database, type Tx, type UnitOptions, type WriteProbe } from '../database';
 import type { Drizzle, Executor, Tables } from '../executor';
 import { repositoriesOver } from '../repositories';
 import { postgresStorageProblem, redactDatabaseUrl } from '../storage-error';
@@ -83,10 +83,12 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
     return prepared;
   };
 
-  const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
+  const transaction = <T>(work: (tx: Tx) => Promise<T>, options?: UnitOptions): Promise<T> =>
     withRetries(
       () =>
         db.transaction(async (inner) => {
+          // Asynchronous commit for this transaction alone: COMMIT returns before its WAL is flushed.
+          if (options?.durability === 'relaxed') await inner.execute(sql`SET LOCAL synchronous_commit TO OFF`);
           const tx: Tx = {
             ...repositoriesOver(executor(inner, preparedOf(inner))),
             lockPayment: async (pidx) => {

@@ -9,6 +9,7 @@
  * A file that cannot serve as the store stops start-up with a StorageConfigError naming DATABASE_URL.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -60,6 +61,35 @@ export function openSqliteDatabase(databaseUrl: string, options: SqliteOpenOptio
   }
 }
 
+/**
+ * The WAL file's fdatasync, which is all synchronous=FULL adds to a commit in WAL mode, run on
+ * libuv's thread pool. The file is opened once (after the first commit it always exists, and it is
+ * truncated, never deleted, while this process holds connections to the database); fdatasync
+ * flushes the file whichever descriptor wrote to it.
+ */
+function walFile(path: string): { sync(): Promise<void>; close(): Promise<void> } {
+  let handle: Promise<FileHandle> | null = null;
+  return {
+    async sync() {
+      handle ??= open(`${path}-wal`, 'r+');
+      try {
+        await (await handle).datasync();
+      } catch (error) {
+        // Opened afresh next time (a descriptor that failed once is not trusted again).
+        const failed = handle;
+        handle = null;
+        void failed.then((file) => file.close()).catch(() => undefined);
+        throw error;
+      }
+    },
+    async close() {
+      const open = handle;
+      handle = null;
+      await (await open?.catch(() => null))?.close();
+    },
+  };
+}
+
 /** What SQLite would only report as "unable to open database file", said in the operator's terms. */
 function checkPath(databaseUrl: string, path: string, createFolder: boolean): void {
   const folder = dirname(resolve(path));
@@ -74,7 +104,8 @@ function checkPath(databaseUrl: string, path: string, createFolder: boolean): vo
 
 function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenOptions, opened: BetterSqlite.Database[]): SqliteDatabase {
   // WAL lets readers run beside the one writer (and a second process on the same file);
-  // synchronous=FULL makes every committed transaction, audit rows included, survive power loss.
+  // synchronous=FULL makes every committed transaction, audit rows included, survive power loss
+  // (the migrations' too; the write queue keeps that guarantee its own way, set up below).
   writer.pragma('journal_mode = WAL');
   writer.pragma('synchronous = FULL');
   writer.pragma('foreign_keys = ON');
@@ -128,7 +159,11 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
     engine: 'sqlite',
     prepared: new Map(),
   });
-  const queue = new WriteQueue(writer, { busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
+  // From here on the write queue makes each commit durable itself, off the event loop (write-queue.ts):
+  // the connection's own COMMIT no longer fsyncs the WAL, and the queue's fdatasync of it does.
+  const wal = memory ? null : walFile(path);
+  if (wal) writer.pragma('synchronous = NORMAL');
+  const queue = new WriteQueue(writer, { busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, ...(wal ? { sync: wal.sync } : {}) });
   const tx: Tx = { ...repositoriesOver(asExecutor(writer)), lockPayment: async () => undefined, announceStatusChange: async () => undefined };
   const read = repositoriesOver(asExecutor(reader));
 
@@ -138,7 +173,7 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
     read,
     migrationsApplied,
     description: memory ? 'SQLite in memory' : `SQLite at ${path}`,
-    transaction: (work) => withRetries(() => queue.enqueue(() => work(tx)), () => false),
+    transaction: (work, unitOptions) => withRetries(() => queue.enqueue(() => work(tx), unitOptions?.durability), () => false),
     statementCount: () => statements,
     listenForStatusChanges: () => null,
     canWrite: () => probeWritesPatiently(probeConnection),
@@ -153,6 +188,7 @@ function setUp(writer: BetterSqlite.Database, path: string, options: SqliteOpenO
     async close() {
       await queue.whenIdle(() => undefined);
       closeAll();
+      await wal?.close();
     },
     closeNow: () => closeAll(),
   };

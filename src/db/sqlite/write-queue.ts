@@ -1,10 +1,19 @@
 /**
  * SQLite's units of work, committed in groups. One connection writes, so units run one after
  * another; those that arrive together share one transaction (BEGIN IMMEDIATE ... COMMIT) with a
- * savepoint each, so N concurrent requests pay for one fsync instead of N (synchronous=FULL stays:
- * a committed payment survives power loss). A unit that fails rolls back to its savepoint alone;
- * every unit's promise settles only after the COMMIT that made it durable (or the failure that
- * lost it), so nothing is announced before it is on disk.
+ * savepoint each. A unit that fails rolls back to its savepoint alone.
+ *
+ * Durability without holding the event loop: SQLite's synchronous=FULL would fsync the WAL inside
+ * COMMIT, on this thread, with every request waiting (a profile of the webhook bench found a fifth
+ * of the thread's time there). Instead the connection commits with synchronous=NORMAL and the
+ * queue makes the WAL durable itself (`sync`: the WAL file's fdatasync, on libuv's thread pool),
+ * which is what FULL's commit does. A unit's promise settles only once a sync that began after its
+ * COMMIT has finished, so nothing is acknowledged or announced before it is on disk, and a committed
+ * payment survives power loss as under FULL. Syncs are grouped: the groups that commit while one
+ * sync runs all wait for the next, so the disk sees one sync per round trip, however many commit.
+ * (What other connections may see early: a plain read can find a commit a few milliseconds before
+ * it is durable. Every unit that builds on it commits after it, so its own sync covers both.)
+ * A unit that asked for relaxed durability (database.ts) settles at its COMMIT.
  *
  * The write lock of another process is waited for with timers, not with SQLite's busy handler:
  * busy_timeout would hold the whole event loop (every request, /healthz) for as long as the other
@@ -12,6 +21,7 @@
  */
 import { AsyncResource } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
+import type { Durability } from '../database';
 import { sqliteCode } from '../storage-error';
 
 export interface WriteQueueOptions {
@@ -19,11 +29,22 @@ export interface WriteQueueOptions {
   busyTimeoutMs: number;
   /** Most units in one commit (bounds how long one group holds the lock). */
   maxGroupSize?: number;
+  /**
+   * Makes everything committed so far durable, off the event loop (the WAL's fdatasync). Absent
+   * (an in-memory database, which nothing makes durable): a unit settles at its COMMIT.
+   */
+  sync?: () => Promise<void>;
 }
 
 interface Unit {
+  durability: Durability;
   run(): Promise<unknown>;
   resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface SyncWaiter {
+  resolve(): void;
   reject(error: unknown): void;
 }
 
@@ -41,6 +62,11 @@ export class WriteQueue {
   private idle: (() => void)[] = [];
   /** Units committed together, last group (for the bench and tests of grouping). */
   lastGroupSize = 0;
+  /** Syncs run so far (tests of their grouping). */
+  syncs = 0;
+  private syncing = false;
+  /** Committed groups waiting for a sync that begins after their COMMIT. */
+  private syncWaiters: SyncWaiter[] = [];
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -51,11 +77,11 @@ export class WriteQueue {
   }
 
   /** Queues `run` as one unit of work; settles after its group commits. */
-  enqueue<T>(run: () => Promise<T>): Promise<T> {
+  enqueue<T>(run: () => Promise<T>, durability: Durability = 'full'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       // The unit runs in its caller's async context (who is acting, for the audit rows), not in
       // that of whichever unit happened to start the group.
-      this.waiting.push({ run: AsyncResource.bind(run), resolve: resolve as (value: unknown) => void, reject });
+      this.waiting.push({ durability, run: AsyncResource.bind(run), resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) {
         this.draining = true;
         // Let the units of this turn of the event loop arrive, then commit them together.
@@ -64,9 +90,12 @@ export class WriteQueue {
     });
   }
 
-  /** Runs `action` on the connection when no group is open, outside any transaction (a WAL checkpoint). */
+  /**
+   * Runs `action` on the connection when no group is open (outside any transaction: a WAL
+   * checkpoint) and no commit waits for its sync (closing).
+   */
   whenIdle<T>(action: () => T): Promise<T> {
-    if (!this.draining) return Promise.resolve().then(action);
+    if (this.isIdle()) return Promise.resolve().then(action);
     return new Promise<T>((resolve, reject) => {
       this.idle.push(() => {
         try {
@@ -92,7 +121,7 @@ export class WriteQueue {
       }
     } finally {
       this.draining = false;
-      for (const action of this.idle.splice(0)) action();
+      this.runIdleActions();
       if (this.waiting.length > 0) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -156,7 +185,57 @@ export class WriteQueue {
       return;
     }
     this.lastGroupSize = ran.length;
-    for (const { unit, value } of ran) unit.resolve(value);
+    const mustSync = this.options.sync !== undefined && ran.some(({ unit }) => unit.durability === 'full');
+    if (!mustSync) {
+      for (const { unit, value } of ran) unit.resolve(value);
+      return;
+    }
+    for (const { unit, value } of ran) if (unit.durability === 'relaxed') unit.resolve(value);
+    // The next group may run meanwhile: its commit waits for a later sync, never this one.
+    this.afterSync().then(
+      () => {
+        for (const { unit, value } of ran) if (unit.durability === 'full') unit.resolve(value);
+      },
+      (error: unknown) => {
+        // Committed (others may read it) but not known to be on disk: its caller is told it failed.
+        for (const { unit } of ran) if (unit.durability === 'full') unit.reject(error);
+      },
+    );
+  }
+
+  /** Settles once a sync that began after this call has finished. */
+  private afterSync(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.syncWaiters.push({ resolve, reject });
+      this.startSync();
+    });
+  }
+
+  /** One sync at a time, for every group committed before it began. */
+  private startSync(): void {
+    if (this.syncing || this.syncWaiters.length === 0) return;
+    this.syncing = true;
+    this.syncs += 1;
+    const batch = this.syncWaiters.splice(0);
+    this.options.sync!()
+      .then(
+        () => batch.forEach((waiter) => waiter.resolve()),
+        (error: unknown) => batch.forEach((waiter) => waiter.reject(error)),
+      )
+      .finally(() => {
+        this.syncing = false;
+        this.startSync();
+        this.runIdleActions();
+      });
+  }
+
+  private isIdle(): boolean {
+    return !this.draining && !this.syncing && this.syncWaiters.length === 0;
+  }
+
+  private runIdleActions(): void {
+    if (!this.isIdle()) return;
+    for (const action of this.idle.splice(0)) action();
   }
 }
 

@@ -114,6 +114,47 @@ describe(`prepared hot queries (${TEST_ENGINE})`, () => {
     expect((await database.read.webhookEndpoints.receiving()).map((row) => row.id)).toEqual(['we-2']);
   });
 
+  it('claims due deliveries with one prepared claim whatever now and the limit, and records attempts of each shape as written', async () => {
+    const endpoint = { id: 'we-claim', url: 'https://shop.example.com/hooks/claim', events: '["payment.completed"]', createdAt: at, updatedAt: at };
+    await database.transaction((tx) => tx.webhookEndpoints.insert(endpoint));
+    const body = '{"type":"payment.completed"}';
+    await database.transaction(async (tx) => {
+      await tx.webhookOutbox.insertEvent({ id: 'ev-claim', type: 'payment.completed', body, createdAt: at });
+      await tx.webhookOutbox.insertDeliveries(
+        ['d-1', 'd-2', 'd-3'].map((id, i) => ({ id, eventId: 'ev-claim', endpointId: 'we-claim', state: 'PENDING' as const, attempts: 0, nextAttemptAt: new Date(at.getTime() + i * 1000), createdAt: at, updatedAt: at })),
+      );
+    });
+    const lease = new Date(at.getTime() + 60_000);
+    // Due by `now`: only d-1 at `at`; then d-2 a second later (d-1's lease still runs); then the rest at once.
+    expect((await database.transaction((tx) => tx.webhookDeliveries.claimDue(at, 5, lease))).map((row) => row.id)).toEqual(['d-1']);
+    expect((await database.transaction((tx) => tx.webhookDeliveries.claimDue(new Date(at.getTime() + 1000), 5, lease))).map((row) => row.id)).toEqual(['d-2']);
+    const afterLease = new Date(lease.getTime() + 1);
+    const claimed = await database.transaction((tx) => tx.webhookDeliveries.claimDue(afterLease, 2, new Date(afterLease.getTime() + 60_000)));
+    expect(claimed.map((row) => row.id)).toEqual(['d-1', 'd-2']);
+    expect(claimed[0]!.leaseUntil).toEqual(new Date(afterLease.getTime() + 60_000));
+
+    const [one, two] = claimed;
+    // A retry (no answer, a next attempt) and a delivery (an answer, no next attempt): two shapes.
+    const retry = { state: 'PENDING' as const, attempts: 1, lastHttpStatus: null, lastError: 'timed out', nextAttemptAt: later, deliveredAt: null };
+    const delivered = { state: 'DELIVERED' as const, attempts: 1, lastHttpStatus: 204, lastError: null, nextAttemptAt: null, deliveredAt: later };
+    expect(await database.transaction((tx) => tx.webhookDeliveries.recordAttempt(one!.id, one!.version, retry, later))).toBe(true);
+    expect(await database.transaction((tx) => tx.webhookDeliveries.recordAttempt(two!.id, two!.version, delivered, later))).toBe(true);
+    // A stale version writes nothing.
+    expect(await database.transaction((tx) => tx.webhookDeliveries.recordAttempt(two!.id, two!.version, retry, later))).toBe(false);
+    expect(await database.read.webhookDeliveries.byId('d-1')).toMatchObject({ state: 'PENDING', lastHttpStatus: null, lastError: 'timed out', nextAttemptAt: later, leaseUntil: null, deliveredAt: null });
+    expect(await database.read.webhookDeliveries.byId('d-2')).toMatchObject({ state: 'DELIVERED', lastHttpStatus: 204, lastError: null, nextAttemptAt: null, leaseUntil: null, deliveredAt: later });
+    await database.transaction(async (tx) => {
+      await tx.webhookDeliveries.insertAttempt({ deliveryId: 'd-1', at: later, httpStatus: null, error: 'timed out', durationMs: 15000 });
+      await tx.webhookDeliveries.insertAttempt({ deliveryId: 'd-1', at: later, httpStatus: 204, error: null, durationMs: 3 });
+    });
+    expect((await database.read.webhookDeliveries.attemptsOf('d-1')).map(({ httpStatus, error, durationMs }) => ({ httpStatus, error, durationMs }))).toEqual([
+      { httpStatus: null, error: 'timed out', durationMs: 15000 },
+      { httpStatus: 204, error: null, durationMs: 3 },
+    ]);
+    expect((await database.read.webhookDeliveries.event('ev-claim'))?.body).toBe(body);
+    expect((await database.read.webhookEndpoints.byId('we-claim'))?.url).toBe(endpoint.url);
+  });
+
   it('runs a reused prepared write inside the unit that reuses it: that unit rolling back undoes it', async () => {
     const auditRow = (pidx: string) => ({ at, kind: 'status_change' as const, operation: 'INITIATED', pidx });
     await database.transaction(async (tx) => {

@@ -127,4 +127,90 @@ describe('the SQLite write queue', () => {
     const seen = await Promise.all(['a', 'b', 'c'].map((name) => who.run(name, () => queue.enqueue(async () => who.getStore()))));
     expect(seen).toEqual(['a', 'b', 'c']);
   });
+
+  describe('durability', () => {
+    /** A sync the test finishes by hand: what the queue waits for before a full unit settles. */
+    function controlledSync() {
+      const pending: { resolve(): void; reject(error: unknown): void }[] = [];
+      return {
+        pending,
+        sync: () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })),
+        finish(n = 0) {
+          pending[n]!.resolve();
+        },
+      };
+    }
+    const settled = async (promise: Promise<unknown>) => {
+      let done = false;
+      void promise.then(
+        () => (done = true),
+        () => (done = true),
+      );
+      // Everything the queue does after a COMMIT or a sync runs in a few turns of the loop.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      return done;
+    };
+
+    it('settles a full unit only after a sync begun after its commit, and a relaxed one at its commit', async () => {
+      const disk = controlledSync();
+      const synced = new WriteQueue(writer, { busyTimeoutMs: 2000, sync: disk.sync });
+      const full = synced.enqueue(insert(1));
+      const relaxed = synced.enqueue(insert(2), 'relaxed');
+      expect(await settled(relaxed)).toBe(true);
+      // Committed (another connection reads it) but not yet acknowledged.
+      expect(rows()).toEqual([1, 2]);
+      expect(await settled(full)).toBe(false);
+      expect(disk.pending).toHaveLength(1);
+      disk.finish();
+      expect(await full).toBe(1);
+    });
+
+    it('keeps committing while a sync runs, and syncs once for every group that committed meanwhile', async () => {
+      const disk = controlledSync();
+      const synced = new WriteQueue(writer, { busyTimeoutMs: 2000, sync: disk.sync });
+      const first = synced.enqueue(insert(1));
+      expect(await settled(first)).toBe(false);
+      // Three more groups commit while the first sync is in flight; none may ride on it.
+      const later = [];
+      for (const x of [2, 3, 4]) {
+        later.push(synced.enqueue(insert(x)));
+        await settled(later[later.length - 1]!);
+      }
+      expect(rows()).toEqual([1, 2, 3, 4]);
+      expect(disk.pending).toHaveLength(1);
+      disk.finish(0);
+      expect(await first).toBe(1);
+      expect(await settled(Promise.all(later))).toBe(false);
+      // One second sync for the three of them.
+      expect(disk.pending).toHaveLength(2);
+      disk.finish(1);
+      expect(await Promise.all(later)).toEqual([2, 3, 4]);
+      expect(synced.syncs).toBe(2);
+    });
+
+    it('fails the full units a sync could not make durable, and the next sync serves the next ones', async () => {
+      const disk = controlledSync();
+      const synced = new WriteQueue(writer, { busyTimeoutMs: 2000, sync: disk.sync });
+      const lost = synced.enqueue(insert(1));
+      await settled(lost);
+      disk.pending[0]!.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await expect(lost).rejects.toMatchObject({ code: 'EIO' });
+      const next = synced.enqueue(insert(2));
+      await settled(next);
+      disk.finish(1);
+      expect(await next).toBe(2);
+    });
+
+    it('waits for the syncs in flight before running an idle action (closing)', async () => {
+      const disk = controlledSync();
+      const synced = new WriteQueue(writer, { busyTimeoutMs: 2000, sync: disk.sync });
+      const unit = synced.enqueue(insert(1));
+      await settled(unit);
+      const idle = synced.whenIdle(() => 'idle');
+      expect(await settled(idle)).toBe(false);
+      disk.finish();
+      await unit;
+      expect(await idle).toBe('idle');
+    });
+  });
 });
