@@ -43,7 +43,7 @@ export interface StatusChangeListener {
  * - 'relaxed': committed and visible to every reader, and kept if the process dies, but an OS crash
  *   or power loss before the next sync may lose it (SQLite: it settles at its COMMIT without
  *   waiting for a sync; the WAL is written in order, so the next full unit's sync covers it too;
- *   PostgreSQL: synchronous_commit=off for the transaction). Only for bookkeeping that redoes
+ *   PostgreSQL commits it as a full one, postgres-database.ts says why). Only for bookkeeping that redoes
  *   itself when lost: the webhook worker's leases and attempt records (a lost record means the
  *   webhook is sent again, with the same webhook-id, which delivery at least once allows).
  */

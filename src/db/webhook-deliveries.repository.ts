@@ -1,13 +1,13 @@
 /** Webhook deliveries and their attempts: claiming due ones, recording attempts, listing, redelivering. */
 /**
- * The worker's queries (claim, the event's read, the attempt's record) run for every webhook sent,
+ * The worker's queries (claim, the endpoint's and event's read, the attempt's record) run for every webhook sent,
  * beside the API's requests on the same thread: they are prepared once per connection (a profile
  * of the webhook bench showed building and preparing their SQL as most of a webhook's cost).
  */
 import { and, count, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, notInArray, or, Param, sql } from 'drizzle-orm';
 import type { WebhookDeliveryState } from '../payments/webhook-delivery-state.rules';
 import { preparedQuery, rowPlaceholders, type Executor } from './executor';
-import type { NewWebhookAttemptRow, WebhookAttemptRow, WebhookDeliveryRow, WebhookEventRow } from './schema';
+import type { NewWebhookAttemptRow, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow } from './schema';
 
 /** What an attempt changes on its delivery. */
 export type DeliveryAttemptPatch = Pick<WebhookDeliveryRow, 'state' | 'attempts' | 'lastHttpStatus' | 'lastError' | 'nextAttemptAt' | 'deliveredAt'>;
@@ -24,14 +24,24 @@ export class WebhookDeliveriesRepository {
     return row;
   }
 
-  /** The event a delivery sends (its body is the exact bytes signed and sent). */
-  async event(id: string): Promise<WebhookEventRow | undefined> {
-    const query = preparedQuery(this.x, 'webhookDeliveries.event', () => {
-      const { webhookEvents } = this.x.tables;
-      return this.x.db.select().from(webhookEvents).where(eq(webhookEvents.id, sql.placeholder('id'))).limit(1).prepare();
+  /**
+   * What an attempt needs, in one query: the endpoint (its URL, whether it is still enabled, its
+   * secret generation; deleted ones too, their rows are kept) and the event (whose body is the exact
+   * bytes signed and sent), undefined when missing.
+   */
+  async toSend(endpointId: string, eventId: string): Promise<{ endpoint: WebhookEndpointRow | undefined; event: WebhookEventRow | undefined }> {
+    const query = preparedQuery(this.x, 'webhookDeliveries.toSend', () => {
+      const { webhookEndpoints: p, webhookEvents: e } = this.x.tables;
+      return this.x.db
+        .select({ endpoint: p, event: e })
+        .from(p)
+        .leftJoin(e, eq(e.id, sql.placeholder('eventId')))
+        .where(eq(p.id, sql.placeholder('endpointId')))
+        .limit(1)
+        .prepare();
     });
-    const [row] = await query.execute({ id });
-    return row;
+    const [row] = await query.execute({ endpointId, eventId });
+    return { endpoint: row?.endpoint, event: row?.event ?? undefined };
   }
 
   /**

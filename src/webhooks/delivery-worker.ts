@@ -208,8 +208,7 @@ export class DeliveryWorker {
   }
 
   private async deliver(delivery: WebhookDeliveryRow): Promise<void> {
-    const endpoint = await this.db.read.webhookEndpoints.byId(delivery.endpointId);
-    const event = await this.db.read.webhookDeliveries.event(delivery.eventId);
+    const { endpoint, event } = await this.db.read.webhookDeliveries.toSend(delivery.endpointId, delivery.eventId);
     const unsendable = !endpoint || endpoint.deletedAt ? 'endpoint deleted' : !endpoint.enabled ? 'endpoint disabled' : !event ? 'event missing' : null;
     if (unsendable || !endpoint || !event) return this.giveUpUnsent(delivery, unsendable ?? 'event missing', event?.pidx ?? null);
 

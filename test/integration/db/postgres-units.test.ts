@@ -85,25 +85,6 @@ describe('PostgreSQL units of work', () => {
     expect(await database.read.payments.byPidx('retry-2')).toBeDefined();
   });
 
-  it('commits a relaxed unit asynchronously (synchronous_commit off for that transaction alone), and its writes are committed like any other', async () => {
-    const statements: string[] = [];
-    const one = await openDatabase(store.url, { poolSize: 1, onQuery: (query) => statements.push(query) });
-    try {
-      await one.transaction((tx) => tx.payments.insert(payment('relaxed-1')), { durability: 'relaxed' });
-      const relaxed = statements.splice(0);
-      await one.transaction((tx) => tx.payments.insert(payment('full-1')));
-      const full = statements.splice(0);
-      expect(relaxed.slice(0, 2)).toEqual(['begin', 'SET LOCAL synchronous_commit TO OFF']);
-      expect(full.some((query) => /synchronous_commit/i.test(query))).toBe(false);
-      // SET LOCAL ended with its transaction: the pooled connection (the only one) is back to the default.
-      const { rows } = await (one as PostgresEngine).pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
-      expect(rows[0]!.synchronous_commit).toBe('on');
-      expect((await database.read.payments.byPidx('relaxed-1'))?.pidx).toBe('relaxed-1');
-    } finally {
-      await one.close();
-    }
-  });
-
   it('gives the claim on an order to exactly one of many concurrent units', async () => {
     const now = new Date();
     const claim = (owner: string): InitiationRow => ({

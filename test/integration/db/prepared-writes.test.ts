@@ -151,8 +151,11 @@ describe(`prepared hot queries (${TEST_ENGINE})`, () => {
       { httpStatus: null, error: 'timed out', durationMs: 15000 },
       { httpStatus: 204, error: null, durationMs: 3 },
     ]);
-    expect((await database.read.webhookDeliveries.event('ev-claim'))?.body).toBe(body);
-    expect((await database.read.webhookEndpoints.byId('we-claim'))?.url).toBe(endpoint.url);
+    const toSend = await database.read.webhookDeliveries.toSend('we-claim', 'ev-claim');
+    expect(toSend.event?.body).toBe(body);
+    expect(toSend.endpoint).toMatchObject({ id: 'we-claim', url: endpoint.url, enabled: true, secretGeneration: 1, deletedAt: null });
+    expect(await database.read.webhookDeliveries.toSend('we-claim', 'ev-none')).toMatchObject({ endpoint: { id: 'we-claim' }, event: undefined });
+    expect(await database.read.webhookDeliveries.toSend('we-none', 'ev-claim')).toEqual({ endpoint: undefined, event: undefined });
   });
 
   it('runs a reused prepared write inside the unit that reuses it: that unit rolling back undoes it', async () => {
