@@ -51,6 +51,11 @@ export type Durability = 'full' | 'relaxed';
 
 export interface UnitOptions {
   durability?: Durability;
+  /**
+   * The unit runs exactly one statement, atomic by itself: PostgreSQL runs it without BEGIN and
+   * COMMIT (on SQLite it is a unit like any other). It may not lock a payment or announce a change.
+   */
+  singleStatement?: boolean;
 }
 
 export type WriteProbe = { ok: true } | { ok: false; reason: 'locked' | 'read-only' | 'unavailable'; code?: string };

@@ -166,7 +166,7 @@ export class DeliveryWorker {
       if (free > 0 && mayFindMore) {
         const now = this.now();
         const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + LEASE_MARGIN_MS);
-        const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil), BOOKKEEPING);
+        const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil), { ...BOOKKEEPING, singleStatement: true });
         for (const delivery of claimed) {
           const attempt: Promise<void> = this.deliver(delivery)
             .catch((error) => this.options.log(`webhooks: ${delivery.id}: ${messageOf(error)}`, { level: 'error', err: error }))

@@ -83,24 +83,41 @@ export async function openPostgresDatabase(databaseUrl: string, options: Postgre
     return prepared;
   };
 
+  /**
+   * A unit of one statement (UnitOptions.singleStatement) runs on the pool without BEGIN and
+   * COMMIT: a statement is atomic by itself, and two round trips fewer is what the webhook worker's
+   * claim, run for every webhook beside the API's requests, saves. It locks and announces nothing.
+   */
+  const oneStatement: Tx = {
+    ...repositoriesOver(executor(db, new Map())),
+    lockPayment: async () => {
+      throw new Error('a single-statement unit of work cannot lock a payment');
+    },
+    announceStatusChange: async () => {
+      throw new Error('a single-statement unit of work cannot announce a status change');
+    },
+  };
+
   // Every unit commits with its WAL flushed, relaxed ones too: SET LOCAL synchronous_commit TO OFF
   // would cost this process a round trip per unit (measured: the webhook bench's statements per
   // webhook, 14 with it), and a flush costs it nothing but the wait, which no request shares.
-  const transaction = <T>(work: (tx: Tx) => Promise<T>, _options?: UnitOptions): Promise<T> =>
+  const transaction = <T>(work: (tx: Tx) => Promise<T>, options?: UnitOptions): Promise<T> =>
     withRetries(
       () =>
-        db.transaction(async (inner) => {
-          const tx: Tx = {
-            ...repositoriesOver(executor(inner, preparedOf(inner))),
-            lockPayment: async (pidx) => {
-              await inner.execute(sql`SELECT 1 FROM ${schema.payments} WHERE ${schema.payments.pidx} = ${pidx} FOR UPDATE`);
-            },
-            announceStatusChange: async (auditId) => {
-              await inner.execute(sql`SELECT pg_notify(${STATUS_CHANGE_CHANNEL}, ${String(auditId)})`);
-            },
-          };
-          return work(tx);
-        }),
+        options?.singleStatement
+          ? work(oneStatement)
+          : db.transaction(async (inner) => {
+              const tx: Tx = {
+                ...repositoriesOver(executor(inner, preparedOf(inner))),
+                lockPayment: async (pidx) => {
+                  await inner.execute(sql`SELECT 1 FROM ${schema.payments} WHERE ${schema.payments.pidx} = ${pidx} FOR UPDATE`);
+                },
+                announceStatusChange: async (auditId) => {
+                  await inner.execute(sql`SELECT pg_notify(${STATUS_CHANGE_CHANNEL}, ${String(auditId)})`);
+                },
+              };
+              return work(tx);
+            }),
       (error) => RETRYABLE.has(sqlState(error) ?? ''),
     );
 

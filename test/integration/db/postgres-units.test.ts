@@ -85,6 +85,20 @@ describe('PostgreSQL units of work', () => {
     expect(await database.read.payments.byPidx('retry-2')).toBeDefined();
   });
 
+  it('runs a single-statement unit without BEGIN and COMMIT, and refuses a lock in one', async () => {
+    const statements: string[] = [];
+    const one = await openDatabase(store.url, { poolSize: 2, onQuery: (query) => statements.push(query) });
+    try {
+      await one.transaction((tx) => tx.payments.insert(payment('single-1')), { singleStatement: true });
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatch(/^insert into "payments"/);
+      expect((await database.read.payments.byPidx('single-1'))?.pidx).toBe('single-1');
+      await expect(one.transaction((tx) => tx.lockPayment('single-1'), { singleStatement: true })).rejects.toThrow(/cannot lock a payment/);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('gives the claim on an order to exactly one of many concurrent units', async () => {
     const now = new Date();
     const claim = (owner: string): InitiationRow => ({
