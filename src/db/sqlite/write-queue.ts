@@ -13,7 +13,8 @@
  * sync runs all wait for the next, so the disk sees one sync per round trip, however many commit.
  * (What other connections may see early: a plain read can find a commit a few milliseconds before
  * it is durable. Every unit that builds on it commits after it, so its own sync covers both.)
- * A unit that asked for relaxed durability (database.ts) settles at its COMMIT.
+ * A unit that asked for relaxed durability (database.ts) starts no sync of its own: it settles at
+ * its COMMIT, or once the syncs of earlier commits (which it may have read) have finished.
  *
  * The write lock of another process is waited for with timers, not with SQLite's busy handler:
  * busy_timeout would hold the whole event loop (every request, /healthz) for as long as the other
@@ -67,6 +68,8 @@ export class WriteQueue {
   private syncing = false;
   /** Committed groups waiting for a sync that begins after their COMMIT. */
   private syncWaiters: SyncWaiter[] = [];
+  /** The groups the sync in flight will settle. */
+  private inFlight: SyncWaiter[] = [];
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -185,20 +188,27 @@ export class WriteQueue {
       return;
     }
     this.lastGroupSize = ran.length;
-    const mustSync = this.options.sync !== undefined && ran.some(({ unit }) => unit.durability === 'full');
-    if (!mustSync) {
+    if (this.options.sync === undefined) {
       for (const { unit, value } of ran) unit.resolve(value);
       return;
     }
-    for (const { unit, value } of ran) if (unit.durability === 'relaxed') unit.resolve(value);
+    // A group with a full unit waits for a sync begun after its COMMIT (its relaxed units too: they
+    // may have read what the full ones wrote). A group of relaxed units alone starts no sync, but
+    // waits for those of earlier commits it may have read: nothing settles on what is not on disk.
+    const full = ran.some(({ unit }) => unit.durability === 'full');
+    const durable = full ? this.afterSync() : this.afterEarlierSyncs();
+    if (durable === null) {
+      for (const { unit, value } of ran) unit.resolve(value);
+      return;
+    }
     // The next group may run meanwhile: its commit waits for a later sync, never this one.
-    this.afterSync().then(
+    durable.then(
       () => {
-        for (const { unit, value } of ran) if (unit.durability === 'full') unit.resolve(value);
+        for (const { unit, value } of ran) unit.resolve(value);
       },
       (error: unknown) => {
         // Committed (others may read it) but not known to be on disk: its caller is told it failed.
-        for (const { unit } of ran) if (unit.durability === 'full') unit.reject(error);
+        for (const { unit } of ran) unit.reject(error);
       },
     );
   }
@@ -211,12 +221,21 @@ export class WriteQueue {
     });
   }
 
+  /** Settles once every commit before this call is on disk, without asking for a sync; null when they are already. */
+  private afterEarlierSyncs(): Promise<void> | null {
+    // Waiting for a sync: the next one covers them. Only one in flight: it covers them.
+    const joining = this.syncWaiters.length > 0 ? this.syncWaiters : this.syncing ? this.inFlight : null;
+    if (joining === null) return null;
+    return new Promise<void>((resolve, reject) => joining.push({ resolve, reject }));
+  }
+
   /** One sync at a time, for every group committed before it began. */
   private startSync(): void {
     if (this.syncing || this.syncWaiters.length === 0) return;
     this.syncing = true;
     this.syncs += 1;
     const batch = this.syncWaiters.splice(0);
+    this.inFlight = batch;
     this.options.sync!()
       .then(
         () => batch.forEach((waiter) => waiter.resolve()),

@@ -151,18 +151,35 @@ describe('the SQLite write queue', () => {
       return done;
     };
 
-    it('settles a full unit only after a sync begun after its commit, and a relaxed one at its commit', async () => {
+    it('settles a full unit only after a sync begun after its commit; a relaxed unit alone at its commit, starting no sync', async () => {
       const disk = controlledSync();
       const synced = new WriteQueue(writer, { busyTimeoutMs: 2000, sync: disk.sync });
-      const full = synced.enqueue(insert(1));
-      const relaxed = synced.enqueue(insert(2), 'relaxed');
-      expect(await settled(relaxed)).toBe(true);
+      expect(await synced.enqueue(insert(1), 'relaxed')).toBe(1);
+      expect(disk.pending).toHaveLength(0);
+      const full = synced.enqueue(insert(2));
       // Committed (another connection reads it) but not yet acknowledged.
-      expect(rows()).toEqual([1, 2]);
       expect(await settled(full)).toBe(false);
+      expect(rows()).toEqual([1, 2]);
       expect(disk.pending).toHaveLength(1);
       disk.finish();
-      expect(await full).toBe(1);
+      expect(await full).toBe(2);
+    });
+
+    it('never settles a relaxed unit on a commit not yet on disk: in a full group, or after one whose sync runs', async () => {
+      const disk = controlledSync();
+      const synced = new WriteQueue(writer, { busyTimeoutMs: 2000, sync: disk.sync });
+      // Together with a full unit: it may have read what that one wrote, so it waits for their sync.
+      const full = synced.enqueue(insert(1));
+      const beside = synced.enqueue(insert(2), 'relaxed');
+      expect(await settled(beside)).toBe(false);
+      // Alone, after them, while their sync runs: it waits for that sync and asks for none.
+      const after = synced.enqueue(insert(3), 'relaxed');
+      expect(await settled(after)).toBe(false);
+      expect(rows()).toEqual([1, 2, 3]);
+      expect(disk.pending).toHaveLength(1);
+      disk.finish();
+      expect(await Promise.all([full, beside, after])).toEqual([1, 2, 3]);
+      expect(synced.syncs).toBe(1);
     });
 
     it('keeps committing while a sync runs, and syncs once for every group that committed meanwhile', async () => {
