@@ -2,7 +2,7 @@
  * Delivers webhooks in the background. Each pass claims a few due PENDING deliveries in one unit of
  * work (a lease, so that exactly one instance attempts each), sends them outside any unit (an
  * attempt may take WEBHOOK_TIMEOUT_MS; no transaction or SQLite write lock is held meanwhile), and
- * records each attempt in a unit of its own. A process that dies mid-attempt leaves the delivery
+ * records each attempt in units of its own. A process that dies mid-attempt leaves the delivery
  * PENDING under a lease that runs out: whoever passes next attempts it again (at least once).
  */
 import type { Database, UnitOptions } from '../db/database';
@@ -40,6 +40,8 @@ export interface DeliveryWorkerOptions {
  * the next payment's commit makes them durable anyway (database.ts, Durability).
  */
 const BOOKKEEPING: UnitOptions = { durability: 'relaxed' };
+/** The same, for a unit of one statement (database.ts: no BEGIN and COMMIT on PostgreSQL). */
+const ONE_STATEMENT: UnitOptions = { ...BOOKKEEPING, singleStatement: true };
 
 /** Kept beyond an attempt's own timeout: the reads before it and the unit after it. */
 export const LEASE_MARGIN_MS = 5000;
@@ -166,7 +168,7 @@ export class DeliveryWorker {
       if (free > 0 && mayFindMore) {
         const now = this.now();
         const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + LEASE_MARGIN_MS);
-        const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil), { ...BOOKKEEPING, singleStatement: true });
+        const claimed = await this.db.transaction((tx) => tx.webhookDeliveries.claimDue(now, free, leaseUntil), ONE_STATEMENT);
         for (const delivery of claimed) {
           const attempt: Promise<void> = this.deliver(delivery)
             .catch((error) => this.options.log(`webhooks: ${delivery.id}: ${messageOf(error)}`, { level: 'error', err: error }))
@@ -227,9 +229,16 @@ export class DeliveryWorker {
     const attempts = delivery.attempts + 1;
     const decision = decideAfterAttempt({ attempt: attempts, httpStatus: result.httpStatus, retryAfter: result.retryAfter }, this.options.retryScheduleMs, finishedAt, this.options.random);
     const state = nextDeliveryState(delivery.state, decision.outcome);
+    // The attempt happened whatever follows: the history keeps it. Its own statement, first: a
+    // process that dies right after leaves the history one attempt ahead of the delivery (which
+    // its lease then sends again), never behind; and the usual outcome, a delivery or a retry, is
+    // then one statement too (on PostgreSQL, two round trips each instead of four together).
+    await this.db.transaction(
+      (tx) => tx.webhookDeliveries.insertAttempt({ deliveryId: delivery.id, at, httpStatus: result.httpStatus, error: result.error, durationMs: result.durationMs }),
+      ONE_STATEMENT,
+    );
+    const alone = !decision.disableEndpoint && state !== 'FAILED';
     const recorded = await this.db.transaction(async (tx) => {
-      // The attempt happened whatever follows: the history keeps it.
-      await tx.webhookDeliveries.insertAttempt({ deliveryId: delivery.id, at, httpStatus: result.httpStatus, error: result.error, durationMs: result.durationMs });
       if (state === null) return false;
       const written = await tx.webhookDeliveries.recordAttempt(
         delivery.id,
@@ -262,7 +271,7 @@ export class DeliveryWorker {
         });
       }
       return true;
-    }, BOOKKEEPING);
+    }, alone ? ONE_STATEMENT : BOOKKEEPING);
     if (!recorded) {
       this.options.log(`webhooks: ${delivery.id}: attempt kept in its history, but the delivery had changed meanwhile`, { level: 'warn' });
       return;
