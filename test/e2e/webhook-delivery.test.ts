@@ -7,6 +7,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { WebhookDeliveryRow } from '../../src/db/schema';
 import { ADMIN_KEY, startGateway, type TestGateway } from '../support/gateway';
+import { refusal } from '../support/database';
 import { until } from '../support/until';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 import { secretOf, seedEndpoint, seedEvent, WEBHOOK_SIGNING_KEY } from '../support/webhooks';
@@ -115,6 +116,10 @@ describe('webhook delivery', () => {
     expect(await db().read.webhookDeliveries.attemptsOf(row.id)).toHaveLength(3);
     const failed = await auditOf('webhook_delivery_failed');
     expect(failed).toContainEqual(expect.objectContaining({ kind: 'webhook', httpStatus: 500, detailJson: expect.objectContaining({ deliveryId: row.id, attempts: 3 }) }));
+    // The history is append-only in the database itself: an attempt cannot be rewritten or removed.
+    expect((await refusal(db(), `UPDATE webhook_attempts SET error = NULL WHERE delivery_id = '${row.id}'`))?.message).toMatch(/webhook_attempts is append-only/);
+    expect((await refusal(db(), `DELETE FROM webhook_attempts WHERE delivery_id = '${row.id}'`))?.message).toMatch(/webhook_attempts is append-only/);
+    expect((await db().read.webhookDeliveries.attemptsOf(row.id)).map((attempt) => attempt.error)).toEqual(['answered 500', 'answered 500', 'answered 500']);
   });
 
   it('410 Gone: given up at once, the endpoint disabled with a reason, and later deliveries to it are not sent', async () => {
