@@ -22,6 +22,13 @@ export function subscriberTooSlowError(limit: number): GraphQLError {
   );
 }
 
+/** How a subscription that failed ends: one error result (see above), not a thrown error. */
+export function failedSubscriptionResult(error: unknown): ExecutionResult {
+  return {
+    errors: [error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined })],
+  };
+}
+
 type Source = AsyncIterator<ExecutionResult>;
 
 export function boundedSubscription(source: Source, limit: number = SUBSCRIBER_QUEUE_LIMIT): AsyncIterableIterator<ExecutionResult> {
@@ -67,7 +74,7 @@ export function boundedSubscription(source: Source, limit: number = SUBSCRIBER_Q
       }
       finish(null);
     } catch (error) {
-      if (!returned) finish({ errors: [error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined })] });
+      if (!returned) finish(failedSubscriptionResult(error));
     }
   })();
 
