@@ -30,6 +30,7 @@ export interface FrameSocket {
 
 /** A `next` frame is a text message (graphql-transport-ws is JSON over text frames). */
 const TEXT = { binary: false } as const;
+const ignore = () => undefined;
 
 export class SocketSink {
   /** `"<id>"`: the subscriber's operation id as JSON, the only part of a frame that is its own. */
@@ -72,7 +73,7 @@ export class SocketSink {
     const waiting = this.waiting;
     this.waiting = null;
     if (!waiting) return;
-    for (const event of waiting) if (this.socket.readyState === WebSocket.OPEN) this.socket.send(event.frameFor(this.idJson), TEXT, () => undefined);
+    for (const event of waiting) if (this.socket.readyState === WebSocket.OPEN) this.socket.send(event.frameFor(this.idJson), TEXT, ignore);
   }
 
   /** Drops what waits (the subscriber left or was ended). */
