@@ -9,6 +9,9 @@
  * An error from the subscription itself (the log unreadable while replaying, say) ends it the
  * same way, as one error result, rather than as a thrown error, which graphql-ws would answer by
  * closing the whole socket (4500) and every other subscription on it.
+ *
+ * A WebSocket subscriber of a shared subscription is not read through here: the group writes to
+ * its socket directly, and ws/socket-sink.ts keeps the same bound, with the same error.
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
 
