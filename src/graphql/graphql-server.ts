@@ -27,11 +27,12 @@ import type { TrustedDocuments } from './limits/trusted-documents';
 import { clientAddressResolver, type ClientAddressOf } from './rate-limit/client-address';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimiting, type RateLimits } from './rate-limit/rate-limiter';
 import { SharedDocuments } from './ws/shared-documents';
-import { roleDocumentVariablesKey, sharedPayloadOf, SharedSubscriptions, withSharedPayload } from './ws/shared-subscriptions';
+import { roleDocumentVariablesKey, sharedPayloadOf, SharedSubscriptions, writesDirectly } from './ws/shared-subscriptions';
+import { SocketSink } from './ws/socket-sink';
 import { ConnectionBudget } from './connection-budget';
 import { resumesFromCursor } from './resume-argument';
 import { eventStream } from './sse/event-stream';
-import { boundedSubscription } from './subscription-queue';
+import { boundedSubscription, SUBSCRIBER_QUEUE_LIMIT } from './subscription-queue';
 import {
   DEFAULT_MESSAGE_BURST,
   DEFAULT_MESSAGES_PER_SECOND,
@@ -149,11 +150,6 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       }
       return super.emit(event, ...args);
     }
-
-    /** A subscription event's payload is serialized once for all its subscribers (ws/shared-subscriptions.ts). */
-    override send(data: unknown, ...rest: unknown[]): void {
-      (super.send as (data: unknown, ...rest: unknown[]) => void)(withSharedPayload(data), ...rest);
-    }
   }
   const wsServer = new WebSocketServer<typeof GatewaySocket>({
     WebSocket: GatewaySocket,
@@ -236,15 +232,16 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     keyOf: (args) => (resumesFromCursor(args) ? null : byRoleDocumentVariables(args)),
     finish,
   });
-  // Each subscriber's undelivered events are bounded (subscription-queue.ts), whichever transport.
+  // A WebSocket subscriber of a shared subscription is written to directly (ws/socket-sink.ts): its
+  // sink is made with the arguments onSubscribe returns, which graphql-ws hands to subscribe.
+  const sinks = new WeakMap<ExecutionArgs, SocketSink>();
+  // Each subscriber's undelivered events are bounded (subscription-queue.ts, or the sink), whichever transport.
   const subscribe = async (args: ExecutionArgs) => {
-    const result = await shared.subscribe(args);
-    return isAsyncIterable(result) ? boundedSubscription(result) : result;
+    const result = await shared.subscribe(args, sinks.get(args) ?? null);
+    return isAsyncIterable(result) && !writesDirectly(result) ? boundedSubscription(result) : result;
   };
-  /** An event as sent: the group's payload made once, or this subscriber's own, finished. */
+  /** A subscriber's own event (not a shared one: those were finished once), finished. */
   const present = (result: ExecutionResult, args: ExecutionArgs): ExecutionResult | undefined => {
-    const once = sharedPayloadOf(result);
-    if (once) return once as unknown as ExecutionResult;
     const cost = guard.preparedCostExtension(args.contextValue);
     if (!result.errors?.length && !cost) return undefined;
     return finish(result, args) as ExecutionResult;
@@ -258,17 +255,20 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       // Every operation on the socket goes through the same limits, validation and rate limits as HTTP;
       // then only subscriptions run here (queries and mutations go over HTTP, where 401s, CSRF
       // prevention and per-request logs apply).
-      onSubscribe: async (ctx, _id, payload) =>
-        shareDocument(
+      onSubscribe: async (ctx, id, payload) => {
+        const prepared = shareDocument(
           subscriptionsOnly(await guard.prepare(payload, buildContext(apiKeys, services, ctx.connectionParams?.authorization, clientAddressOf(ctx.extra.request)))),
           documents,
-        ),
+        );
+        if (!Array.isArray(prepared)) sinks.set(prepared, new SocketSink(ctx.extra.socket, id, SUBSCRIBER_QUEUE_LIMIT));
+        return prepared;
+      },
       subscribe,
       // A running subscription counts as active until its iterator ends (completed by either side, or the socket closed).
       onOperation: (_ctx, _id, _payload, _args, result) => (metrics && isAsyncIterable(result) ? counted(result, metrics) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
-      // Each event carries the subscription's estimated cost (extensions.cost), as HTTP responses do;
-      // a shared event was finished (and serialized) once for all its subscribers.
+      // Each event carries the subscription's estimated cost (extensions.cost), as HTTP responses do
+      // (a shared one was finished once, and is not seen here: its sinks write it).
       onNext: (_ctx, _id, _payload, args, result) => present(result, args),
     },
     wsServer,

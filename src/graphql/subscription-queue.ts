@@ -9,6 +9,9 @@
  * An error from the subscription itself (the log unreadable while replaying, say) ends it the
  * same way, as one error result, rather than as a thrown error, which graphql-ws would answer by
  * closing the whole socket (4500) and every other subscription on it.
+ *
+ * A WebSocket subscriber of a shared subscription is not read through here: the group writes to
+ * its socket directly, and ws/socket-sink.ts keeps the same bound, with the same error.
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
 
@@ -20,6 +23,13 @@ export function subscriberTooSlowError(limit: number): GraphQLError {
     `This subscriber fell ${limit} events behind and was ended; nothing was lost: subscribe again with after set to the cursor of the last event you received.`,
     { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } },
   );
+}
+
+/** How a subscription that failed ends: one error result (see above), not a thrown error. */
+export function failedSubscriptionResult(error: unknown): ExecutionResult {
+  return {
+    errors: [error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined })],
+  };
 }
 
 type Source = AsyncIterator<ExecutionResult>;
@@ -67,7 +77,7 @@ export function boundedSubscription(source: Source, limit: number = SUBSCRIBER_Q
       }
       finish(null);
     } catch (error) {
-      if (!returned) finish({ errors: [error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined })] });
+      if (!returned) finish(failedSubscriptionResult(error));
     }
   })();
 

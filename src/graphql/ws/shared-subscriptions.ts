@@ -12,13 +12,16 @@
  * the subscriber that created it: its key id is what actorMiddleware would attribute upstream calls
  * to, and an event's execution makes none (it reads the row the event carries, and the database).
  *
- * Serialization: graphql-ws stringifies each `next` message itself ({id, type, payload}) and only
- * the id differs between subscribers. The payload handed to it is a SharedPayload whose toJSON()
- * leaves a marker; the socket's send() (see graphql-server.ts) puts the JSON made once in its
- * place. The marker is the last member of the message, after the client-chosen id, so the id can
- * never be mistaken for it.
+ * Delivery: a WebSocket subscriber joins with its SocketSink (socket-sink.ts) and is written to
+ * directly: each event is serialized once (frames.ts) and every sink of the group is handed it in
+ * one synchronous loop, graphql-ws seeing only the subscription's start and end. A subscriber
+ * without a sink (an event stream, or a test) reads the group's results from its iterator, and
+ * sharedPayloadOf() gives the JSON made once for them.
  */
 import { print, subscribe as graphqlSubscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { failedSubscriptionResult, subscriberTooSlowError } from '../subscription-queue';
+import { SharedEvent } from './frames';
+import type { SocketSink } from './socket-sink';
 
 type Upstream = AsyncGenerator<ExecutionResult, void, void> | AsyncIterableIterator<ExecutionResult>;
 type SubscribeResult = Upstream | ExecutionResult;
@@ -35,28 +38,9 @@ export interface SharedSubscriptionsOptions {
   subscribe?: (args: ExecutionArgs) => Promise<SubscribeResult> | SubscribeResult;
 }
 
-const MARKER = '\u0000khalti-graphql:shared-payload';
-/** How the marker reads at the end of a stringified graphql-ws message. */
-const MARKER_TAIL = `"payload":${JSON.stringify(MARKER)}}`;
-/** The JSON of the SharedPayload whose toJSON() ran last (stringify and send are one synchronous step). */
-let lastSerialized: string | null = null;
-
-/** A payload serialized once; graphql-ws's JSON.stringify leaves a marker that withSharedPayload() replaces. */
+/** The payload made once for a result a group delivered (for transports that serialize themselves). */
 export class SharedPayload {
   constructor(readonly json: string) {}
-
-  toJSON(): string {
-    lastSerialized = this.json;
-    return MARKER;
-  }
-}
-
-/** A message about to be written to a socket, with the shared payload's JSON in place of its marker. */
-export function withSharedPayload(data: unknown): unknown {
-  if (typeof data !== 'string' || lastSerialized === null || !data.endsWith(MARKER_TAIL)) return data;
-  const json = lastSerialized;
-  lastSerialized = null;
-  return `${data.slice(0, data.length - MARKER_TAIL.length)}"payload":${json}}`;
 }
 
 /** JSON with object keys sorted, so that {a, b} and {b, a} variables make one key. */
@@ -102,22 +86,39 @@ function isAsyncIterable(value: unknown): value is Upstream {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** One subscriber's view of a group: a queue of the group's results, in order. */
+/**
+ * One subscriber's view of a group: an iterator of the group's results, in order; or, with a sink,
+ * an iterator that yields nothing while the group writes to the sink, and ends as the group does.
+ *
+ * With a sink, events are written from the first next() on (graphql-ws calls it once it holds the
+ * subscription, so no frame can precede its registration); what came before waits until then.
+ * An end with an error is one error result, then done (subscription-queue.ts says why), and so is
+ * falling more than the sink's limit behind (SUBSCRIBER_TOO_SLOW), after which the member leaves.
+ */
 class Member implements AsyncGenerator<ExecutionResult, void, void> {
-  private readonly queue: ExecutionResult[] = [];
+  private readonly queue: SharedEvent[] = [];
   private waiting: { resolve: (result: IteratorResult<ExecutionResult, void>) => void; reject: (error: unknown) => void } | null = null;
   private ended = false;
   private failure: { error: unknown } | null = null;
+  /** With a sink: the result the stream ends with (an error), before done. */
+  private last: ExecutionResult | null = null;
+  private attached = false;
 
-  constructor(private readonly leave: (member: Member) => void) {}
+  constructor(
+    private readonly leave: (member: Member) => void,
+    /** Where this subscriber's events are written, if they are (the WebSocket). */
+    readonly sink: SocketSink | null,
+  ) {}
 
-  deliver(result: ExecutionResult): void {
+  deliver(event: SharedEvent): void {
     if (this.ended) return;
-    if (this.waiting) {
+    if (this.attached) {
+      if (!this.sink!.push(event)) this.tooSlow();
+    } else if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = null;
-      resolve({ done: false, value: result });
-    } else this.queue.push(result);
+      resolve({ done: false, value: event.result });
+    } else this.queue.push(event);
   }
 
   /** The group ended (with an error, or when the upstream did): after what is queued, done or that error. */
@@ -125,7 +126,10 @@ class Member implements AsyncGenerator<ExecutionResult, void, void> {
     if (this.ended) return;
     this.ended = true;
     this.failure = error ?? null;
-    if (this.waiting && this.queue.length === 0) {
+    if (this.attached) {
+      this.sink!.flush();
+      this.settle();
+    } else if (this.waiting && this.queue.length === 0) {
       const { resolve, reject } = this.waiting;
       this.waiting = null;
       if (this.failure) reject(this.failure.error);
@@ -134,8 +138,9 @@ class Member implements AsyncGenerator<ExecutionResult, void, void> {
   }
 
   next(): Promise<IteratorResult<ExecutionResult, void>> {
-    const value = this.queue.shift();
-    if (value) return Promise.resolve({ done: false, value });
+    if (this.sink) return this.nextAttached();
+    const event = this.queue.shift();
+    if (event) return Promise.resolve({ done: false, value: event.result });
     if (this.ended) {
       const failure = this.failure;
       this.failure = null;
@@ -146,9 +151,59 @@ class Member implements AsyncGenerator<ExecutionResult, void, void> {
     });
   }
 
+  /** With a sink: starts writing (what waited first), then waits for the end. */
+  private nextAttached(): Promise<IteratorResult<ExecutionResult, void>> {
+    if (!this.attached) {
+      this.attached = true;
+      for (const event of this.queue.splice(0)) {
+        if (!this.sink!.push(event)) {
+          this.tooSlow();
+          break;
+        }
+      }
+      if (this.ended) this.sink!.flush();
+    }
+    if (this.ended) {
+      const value = this.ending();
+      return Promise.resolve(value ? { done: false, value } : { done: true, value: undefined });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** With a sink: the result to end with, once (an error), else null for done. */
+  private ending(): ExecutionResult | null {
+    if (this.failure) {
+      this.last = failedSubscriptionResult(this.failure.error);
+      this.failure = null;
+    }
+    const last = this.last;
+    this.last = null;
+    return last;
+  }
+
+  private settle(): void {
+    if (!this.waiting) return;
+    const { resolve } = this.waiting;
+    this.waiting = null;
+    const value = this.ending();
+    resolve(value ? { done: false, value } : { done: true, value: undefined });
+  }
+
+  /** More than the sink's limit waiting: what waits is dropped, one SUBSCRIBER_TOO_SLOW error, then done. */
+  private tooSlow(): void {
+    this.ended = true;
+    this.last = { errors: [subscriberTooSlowError(this.sink!.limit)] };
+    this.leave(this);
+    this.settle();
+  }
+
   return(): Promise<IteratorResult<ExecutionResult, void>> {
     this.queue.length = 0;
+    this.sink?.clear();
     this.failure = null;
+    this.last = null;
     this.finish();
     this.leave(this);
     return Promise.resolve({ done: true, value: undefined });
@@ -206,8 +261,8 @@ class Group {
   }
 
   /** A new subscriber: the group's iterator, or the result that refused the subscription. */
-  async join(args: ExecutionArgs): Promise<SubscribeResult> {
-    const member = new Member((left) => this.leave(left));
+  async join(args: ExecutionArgs, sink: SocketSink | null): Promise<SubscribeResult> {
+    const member = new Member((left) => this.leave(left), sink);
     this.members.add(member);
     await this.ready;
     if (this.refused) {
@@ -229,10 +284,10 @@ class Group {
       for (;;) {
         const step = await upstream.next();
         if (step.done) break;
-        const payload = new SharedPayload(JSON.stringify(this.options.finish(step.value, this.args)));
-        const shared: ExecutionResult = step.value;
-        SHARED_PAYLOADS.set(shared, payload);
-        for (const member of this.members) member.deliver(shared);
+        // Finished and serialized once; then every subscriber in one synchronous loop (socket-sink.ts).
+        const event = new SharedEvent(step.value, JSON.stringify(this.options.finish(step.value, this.args)));
+        SHARED_PAYLOADS.set(step.value, new SharedPayload(event.json));
+        for (const member of this.members) member.deliver(event);
       }
       this.close();
     } catch (error) {
@@ -250,6 +305,11 @@ class Group {
   }
 }
 
+/** Whether a subscribe result writes its events to its sink itself (its iterator then yields only how it ended). */
+export function writesDirectly(result: unknown): boolean {
+  return result instanceof Member && result.sink !== null;
+}
+
 export function sharedPayloadOf(result: ExecutionResult): SharedPayload | undefined {
   return SHARED_PAYLOADS.get(result);
 }
@@ -259,8 +319,11 @@ export class SharedSubscriptions {
 
   constructor(private readonly options: SharedSubscriptionsOptions) {}
 
-  /** For graphql-ws's `subscribe` option: joins (or starts) the group of `args`. */
-  subscribe(args: ExecutionArgs): Promise<SubscribeResult> {
+  /**
+   * Joins (or starts) the group of `args`. With a sink, a shared subscription's events are written
+   * to it (writesDirectly() is then true of the result); an operation that runs alone ignores it.
+   */
+  subscribe(args: ExecutionArgs, sink: SocketSink | null = null): Promise<SubscribeResult> {
     const key = this.options.keyOf(args);
     if (key === null) return Promise.resolve((this.options.subscribe ?? graphqlSubscribe)(args));
     let group = this.groups.get(key);
@@ -271,7 +334,7 @@ export class SharedSubscriptions {
       group = created;
       this.groups.set(key, created);
     }
-    return group.join(args);
+    return group.join(args, sink);
   }
 
   /** Distinct selections being executed now (one upstream subscription each). */
