@@ -58,6 +58,9 @@ export interface UnitOptions {
   singleStatement?: boolean;
 }
 
+/** For a unit that is one write (an audit row, a claim): on PostgreSQL two round trips fewer. */
+export const SINGLE_STATEMENT: UnitOptions = { singleStatement: true };
+
 export type WriteProbe = { ok: true } | { ok: false; reason: 'locked' | 'read-only' | 'unavailable'; code?: string };
 
 export interface Database {

@@ -3,7 +3,7 @@
  * change and refund step. Rows are never updated or deleted. A step of a unit of work is written
  * in that unit (`tx`), so the row and the change it reports commit together or not at all.
  */
-import type { Database, Tx } from '../db/database';
+import { SINGLE_STATEMENT, type Database, type Tx } from '../db/database';
 import type { Repositories } from '../db/repositories';
 import type { AuditRow } from '../db/schema';
 import type { KhaltiCallEvent } from '../khalti/khalti.types';
@@ -34,6 +34,7 @@ export class AuditService {
    */
   readonly recordUpstreamCall = async (event: KhaltiCallEvent): Promise<void> => {
     const actor = currentActor() ?? null;
+    // Its own unit, one statement: on every Khalti call, so PostgreSQL runs it without BEGIN and COMMIT.
     await this.db.transaction((tx) =>
       tx.audit.insert({
         at: event.startedAt,
@@ -53,6 +54,7 @@ export class AuditService {
           error: event.error,
         }),
       }),
+      SINGLE_STATEMENT,
     );
   };
 
@@ -169,6 +171,6 @@ export class AuditService {
       actor: currentActor() ?? null,
       detail: JSON.stringify(event.detail),
     };
-    return this.db.transaction((tx) => tx.audit.insert(row));
+    return this.db.transaction((tx) => tx.audit.insert(row), SINGLE_STATEMENT);
   }
 }

@@ -6,7 +6,7 @@
  * starting two Khalti payments for one order.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database, Tx } from '../db/database';
+import { SINGLE_STATEMENT, type Database, type Tx } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import type { KhaltiClient } from '../khalti/khalti.client';
 import { KhaltiRejectedError, KhaltiUnavailableError, KhaltiValidationError } from '../khalti/khalti.errors';
@@ -125,7 +125,7 @@ export class InitiateService {
       const mayExistAtKhalti = error instanceof KhaltiUnavailableError && !error.nothingSent;
       const state = nextInitiationState('IN_FLIGHT', mayExistAtKhalti ? 'no_answer' : 'khalti_refused')!;
       const at = this.now();
-      await this.db.transaction((tx) => tx.initiations.finish(input.purchaseOrderId, owner, state, null, at));
+      await this.db.transaction((tx) => tx.initiations.finish(input.purchaseOrderId, owner, state, null, at), SINGLE_STATEMENT);
       if (error instanceof KhaltiValidationError) return { payment: null, userErrors: mapKhaltiFieldErrors(error.fields) };
       if (error instanceof KhaltiRejectedError) {
         return { payment: null, userErrors: [userError(null, 'KHALTI_REJECTED', `Khalti refused the payment: ${error.detail}`)] };

@@ -5,7 +5,7 @@
  * EXPIRED (inferred), and then looked up on a slow tail in case Khalti completes it late.
  * Refunds whose outcome is unknown are settled here too (by lookup, never by resending).
  */
-import { StaleRowError, type Database } from '../db/database';
+import { SINGLE_STATEMENT, StaleRowError, type Database } from '../db/database';
 import type { PaymentRow } from '../db/schema';
 import { runAs, SYSTEM_ACTOR } from './actor.context';
 import type { PaymentStateService } from './payment-state.service';
@@ -98,7 +98,7 @@ export class Reconciler {
     // Claimed a few at a time, so that a claim's lease only has to outlast the lookups in flight,
     // and other instances' passes take the rest of the backlog meanwhile.
     for (let done = 0; done < limit && !this.stopRequested; ) {
-      const claimed = await this.db.transaction((tx) => tx.payments.claimDueForLookup(now, Math.min(concurrency, limit - done), leaseUntil()));
+      const claimed = await this.db.transaction((tx) => tx.payments.claimDueForLookup(now, Math.min(concurrency, limit - done), leaseUntil()), SINGLE_STATEMENT);
       if (claimed.length === 0) break;
       await Promise.all(claimed.map((payment) => this.reconcile(payment)));
       done += claimed.length;

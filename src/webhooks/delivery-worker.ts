@@ -5,7 +5,7 @@
  * records each attempt in units of its own. A process that dies mid-attempt leaves the delivery
  * PENDING under a lease that runs out: whoever passes next attempts it again (at least once).
  */
-import type { Database, UnitOptions } from '../db/database';
+import { SINGLE_STATEMENT, type Database, type UnitOptions } from '../db/database';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema';
 import type { Log } from '../logger';
 import { runAs, SYSTEM_ACTOR } from '../payments/actor.context';
@@ -41,7 +41,7 @@ export interface DeliveryWorkerOptions {
  */
 const BOOKKEEPING: UnitOptions = { durability: 'relaxed' };
 /** The same, for a unit of one statement (database.ts: no BEGIN and COMMIT on PostgreSQL). */
-const ONE_STATEMENT: UnitOptions = { ...BOOKKEEPING, singleStatement: true };
+const ONE_STATEMENT: UnitOptions = { ...BOOKKEEPING, ...SINGLE_STATEMENT };
 
 /** Kept beyond an attempt's own timeout: the reads before it and the unit after it. */
 export const LEASE_MARGIN_MS = 5000;
