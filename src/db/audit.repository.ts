@@ -72,6 +72,17 @@ export class AuditRepository {
       .limit(limit);
   }
 
+  /** The status changes of several payments in one query, oldest first (their status cursors). */
+  async statusChangesOfPayments(pidxs: readonly string[]): Promise<AuditRow[]> {
+    if (pidxs.length === 0) return [];
+    const { auditLog } = this.x.tables;
+    return this.x.db
+      .select()
+      .from(auditLog)
+      .where(and(inArray(auditLog.pidx, [...pidxs]), eq(auditLog.kind, 'status_change')))
+      .orderBy(auditLog.id);
+  }
+
   async lastId(): Promise<number> {
     const { auditLog } = this.x.tables;
     const [row] = await this.x.db.select({ id: max(auditLog.id) }).from(auditLog);

@@ -6,10 +6,14 @@
 import DataLoader from 'dataloader';
 import type { AuditRow, RefundRow } from '../db/schema';
 import type { PaymentServices } from '../payments/payment-services';
+import type { PaymentStatus } from '../payments/payment-status';
+import { statusCursorChange } from '../payments/status-change-event';
 
 export interface GatewayLoaders {
   refunds: DataLoader<string, RefundRow[]>;
   auditLog: DataLoader<string, AuditRow[]>;
+  /** The audit row id Payment.statusCursor names, for a payment as read (pidx and status). */
+  statusCursor: DataLoader<{ pidx: string; status: PaymentStatus }, number | null, string>;
 }
 
 export function createLoaders(services: Pick<PaymentServices, 'refunds' | 'audit'>): GatewayLoaders {
@@ -25,5 +29,12 @@ export function createLoaders(services: Pick<PaymentServices, 'refunds' | 'audit
       const groups = await services.audit.forPayments(pidxs);
       return pidxs.map((pidx) => groups.get(pidx) ?? []);
     }, options),
+    statusCursor: new DataLoader(
+      async (payments) => {
+        const groups = await services.audit.statusChangesOfPayments(payments.map((payment) => payment.pidx));
+        return payments.map((payment) => statusCursorChange(groups.get(payment.pidx) ?? [], payment.status));
+      },
+      { ...options, cacheKeyFn: (payment) => `${payment.pidx}\u0000${payment.status}` },
+    ),
   };
 }

@@ -11,6 +11,7 @@ import { CheckoutConfigResolver } from './resolvers/checkout-config.resolver';
 import { InitiatePaymentResolver } from './resolvers/initiate-payment.resolver';
 import { PaymentStatusSubscriptionResolver } from './resolvers/payment-status.subscription';
 import { PaymentResolver } from './resolvers/payment.resolver';
+import { PaymentStatusCursorResolver } from './resolvers/payment-status-cursor.resolver';
 import { RefundResolver } from './resolvers/refund.resolver';
 import { TransactionStatusResolver } from './resolvers/transaction-status.resolver';
 import { PersonalDataResolver } from './resolvers/personal-data.resolver';
@@ -19,6 +20,7 @@ import { WebhookDeliveriesResolver } from './resolvers/webhook-deliveries.resolv
 
 export const RESOLVERS = [
   PaymentResolver,
+  PaymentStatusCursorResolver,
   InitiatePaymentResolver,
   RefundResolver,
   BanksResolver,

@@ -143,6 +143,11 @@ export class AuditService {
     return this.db.read.audit.forPayment(pidx);
   }
 
+  /** Several payments' status changes at once (one query), by pidx, oldest first. */
+  async statusChangesOfPayments(pidxs: readonly string[]): Promise<Map<string, AuditRow[]>> {
+    return groupBy(pidxs, await this.db.read.audit.statusChangesOfPayments(pidxs), (row) => row.pidx ?? '');
+  }
+
   /** The audit rows of several payments at once (one query), by pidx, oldest first. */
   async forPayments(pidxs: readonly string[]): Promise<Map<string, AuditRow[]>> {
     return groupBy(pidxs, await this.db.read.audit.forPayments(pidxs), (row) => row.pidx ?? '');

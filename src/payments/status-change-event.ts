@@ -8,10 +8,17 @@ import { auditOperation } from './audit-operation';
 import type { PaymentStatusChangeEvent } from './payment-events';
 import type { PaymentStatus } from './payment-status';
 
+interface StatusChangeDetail {
+  from?: PaymentStatus | null;
+  to?: PaymentStatus;
+}
+
+const detailOf = (row: AuditRow): StatusChangeDetail => JSON.parse(row.detail ?? '{}') as StatusChangeDetail;
+
 /** The event a status-change audit row records, with `payment` as given; null for any other row. */
 export function statusChangeEventOf(row: AuditRow, payment: PaymentRow): PaymentStatusChangeEvent | null {
   if (row.kind !== 'status_change' || row.pidx !== payment.pidx) return null;
-  const detail = JSON.parse(row.detail ?? '{}') as { from?: PaymentStatus | null; to?: PaymentStatus };
+  const detail = detailOf(row);
   const source = auditOperation.sourceOf(row.operation);
   if (!detail.to || !source) return null;
   return {
@@ -25,3 +32,14 @@ export function statusChangeEventOf(row: AuditRow, payment: PaymentRow): Payment
   };
 }
 
+
+/**
+ * Payment.statusCursor: the change of `changes` (one payment's, oldest first) that set the status a
+ * reader saw. The newest change to that status: a change made after the read (the row and the log
+ * are read apart) lies after it, so a subscriber passing it as `after` is sent that change too.
+ * When none matches, the oldest change: a longer replay, never a gap. Null when there is none.
+ */
+export function statusCursorChange(changes: readonly AuditRow[], status: PaymentStatus): number | null {
+  for (let i = changes.length - 1; i >= 0; i--) if (detailOf(changes[i]!).to === status) return changes[i]!.id;
+  return changes[0]?.id ?? null;
+}

@@ -1,5 +1,5 @@
 /**
- * No N+1 under the admin list: `payments(first: N) { edges { node { refunds auditLog } } }` costs
+ * No N+1 under the admin list: `payments(first: N) { edges { node { statusCursor refunds auditLog } } }` costs
  * the same number of database statements for 2 payments as for 20 (one batched read per list).
  */
 import { ADMIN_KEY, startGateway, type TestGateway } from '../support/gateway';
@@ -10,7 +10,7 @@ const LIST = /* GraphQL */ `
   query ($first: Int) {
     payments(first: $first) {
       totalCount
-      edges { node { pidx status refunds { id amount state } auditLog { kind operation detail detailJson } } }
+      edges { node { pidx status statusCursor refunds { id amount state } auditLog { kind operation detail detailJson } } }
     }
   }
 `;
@@ -34,7 +34,7 @@ describe('the admin payments list', () => {
     return { statements: after - before, nodes: result.data.payments.edges.map((edge: any) => edge.node) };
   };
 
-  it('reads refunds and audit rows of a whole page in one statement each, whatever the page size', async () => {
+  it('reads refunds, audit rows and status cursors of a whole page in one statement each, whatever the page size', async () => {
     const small = await statementsFor(2);
     const large = await statementsFor(20);
     expect(small.nodes).toHaveLength(2);
@@ -48,7 +48,9 @@ describe('the admin payments list', () => {
       expect(row.detailJson).toEqual(row.detail === null ? null : JSON.parse(row.detail));
       if (row.detail !== null) expect(typeof row.detailJson).toBe('object');
     }
-    // The status feed's timer may read once or twice meanwhile; an N+1 would add 2 per payment.
+    // Each payment's cursor names its own latest change (its status as listed).
+    expect(new Set(large.nodes.map((node: any) => node.statusCursor)).size).toBe(20);
+    // The status feed's timer may read once or twice meanwhile; an N+1 would add 3 per payment.
     expect(large.statements - small.statements).toBeLessThanOrEqual(2);
   });
 });

@@ -92,6 +92,58 @@ describe('resuming paymentStatusChanged from a cursor (WebSocket)', () => {
     await late.dispose();
   });
 
+  const readWithCursor = async (pidx: string): Promise<{ status: string; statusCursor: string }> => {
+    const { data, errors } = await gateway.gql(`query ($pidx: ID!) { payment(pidx: $pidx) { status statusCursor } }`, { pidx });
+    expect(errors).toBeUndefined();
+    return data.payment;
+  };
+
+  it('a subscriber with no cursor of its own reads payment.statusCursor and subscribes after it: it gets exactly the changes since its read', async () => {
+    const pidx = await newPayment(gateway);
+    // Read, then changes happen before the app gets round to subscribing.
+    const read = await readWithCursor(pidx);
+    expect(read.status).toBe('INITIATED');
+    await move(gateway, pidx, 1);
+    await move(gateway, pidx, 2);
+    const catching = subscribe(gateway.app.url, CLIENT_KEY, STATUS_CHANGED_AFTER, { pidx, after: read.statusCursor });
+    expect(changesOf(await catching.waitFor(2))).toEqual([MOVES[0], MOVES[1]]);
+    await move(gateway, pidx, 3);
+    await catching.waitFor(3);
+    await settle();
+    expect(changesOf(catching.events)).toEqual([MOVES[0], MOVES[1], MOVES[2]]);
+    await catching.dispose();
+
+    // A read after those changes names the last of them: subscribing after it replays nothing already seen.
+    const later = await readWithCursor(pidx);
+    expect(later.status).toBe('PARTIALLY_REFUNDED');
+    expect(later.statusCursor).toBe(catching.events[2].paymentStatusChanged.cursor);
+    const current = subscribe(gateway.app.url, CLIENT_KEY, STATUS_CHANGED_AFTER, { pidx, after: later.statusCursor });
+    await connected(current.client);
+    await move(gateway, pidx, 4);
+    await current.waitFor(1);
+    await settle();
+    expect(changesOf(current.events)).toEqual([MOVES[3]]);
+    await current.dispose();
+  });
+
+  it('names the change that set the status as read, even when a later change is already in the log', async () => {
+    const pidx = await newPayment(gateway);
+    const cursor1 = await firstChangeCursor(pidx);
+    // The log is read after the row: a change committed in between must not be skipped.
+    const audit = gateway.app.services.audit;
+    const readChanges = audit.statusChangesOfPayments.bind(audit);
+    jest.spyOn(audit, 'statusChangesOfPayments').mockImplementationOnce(async (...args) => {
+      await move(gateway, pidx, 2);
+      return readChanges(...args);
+    });
+    const read = await readWithCursor(pidx);
+    expect(read.status).toBe('PENDING');
+    expect(read.statusCursor).toBe(cursor1);
+    const catching = subscribe(gateway.app.url, CLIENT_KEY, STATUS_CHANGED_AFTER, { pidx, after: read.statusCursor });
+    expect(changesOf(await catching.waitFor(1))).toEqual([MOVES[1]]);
+    await catching.dispose();
+  });
+
   /** Holds the resumed subscription's log read: `before` the query runs, or after it returned (`after`). */
   const holdLogRead = (when: 'before' | 'after') => {
     const audit = gateway.app.services.audit;
