@@ -5,9 +5,9 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -295,6 +295,10 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       ...(options.metrics ? [options.metrics.apolloPlugin()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No field has a cache hint, so Apollo's cache-control plugin (on by default) only ever
+      // answered `no-store`, after instrumenting every field of every operation to find that out.
+      ApolloServerPluginCacheControlDisabled(),
+      noStore,
       {
         async serverWillStart() {
           return {
@@ -357,6 +361,17 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     },
   };
 }
+
+/** Every answer Apollo gives says `Cache-Control: no-store`, as its cache-control plugin did: payments change. */
+const noStore: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
 
 function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value && typeof (value as { next?: unknown }).next === 'function';
