@@ -62,8 +62,18 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
   for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     for (const name of Object.keys(type?.getFields() ?? {})) rootFields.add(name);
   }
+  // Apollo hands back the same parsed operation for the same document text: labelled once.
+  const labels = new WeakMap<OperationDefinitionNode, string>();
   const label = (operation: OperationDefinitionNode | null | undefined): string => {
     if (!operation) return 'unknown';
+    let known = labels.get(operation);
+    if (known === undefined) {
+      known = labelOf(operation);
+      labels.set(operation, known);
+    }
+    return known;
+  };
+  const labelOf = (operation: OperationDefinitionNode): string => {
     const names = operation.selectionSet.selections.map((selection) => (selection.kind === Kind.FIELD ? selection.name.value : '…'));
     const own = names.filter((name) => name !== '__typename');
     if (own.length > 0 && own.every((name) => name === '__schema' || name === '__type')) return 'introspection';
