@@ -17,7 +17,7 @@ import type { Log } from '../logger';
 import type { PaymentServices } from '../payments/payment-services';
 import type { GraphqlMetrics } from '../metrics/graphql.metrics';
 import type { ApiKeys } from './api-keys';
-import { buildContext, type GatewayContext } from './context';
+import { buildContext, contextFor, type GatewayContext } from './context';
 import { createErrorFormatter } from './errors';
 import { httpAuthentication } from './http-auth';
 import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/operation-guard';
@@ -328,14 +328,14 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     ...(metrics ? { metrics: { streamOpened: metrics.eventStreamOpened, streamClosed: metrics.eventStreamClosed } } : {}),
     log,
   });
-  const authenticated = (authorization: string | undefined) => apiKeys.authenticate(authorization).caller;
+  const authenticated = (req: IncomingMessage) => apiKeys.ofRequest(req).caller;
 
   return {
     streamMiddleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
       guard.httpRateLimitHeaders(authenticated, clientAddressOf),
-      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => authenticated(authorization)?.role ?? null, formatError)] : []),
+      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((req) => authenticated(req)?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       // A 401 without a key, whatever the document (introspection is not served here).
       httpAuthentication(apiKeys, guard, false),
@@ -345,12 +345,12 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
-      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller, clientAddressOf),
-      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => apiKeys.authenticate(authorization).caller?.role ?? null, formatError)] : []),
+      guard.httpRateLimitHeaders(authenticated, clientAddressOf),
+      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((req) => authenticated(req)?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {
-        context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization, clientAddressOf(req)),
+        context: async ({ req }) => contextFor(apiKeys.ofRequest(req), services, clientAddressOf(req)),
       }),
     ],
     async stop() {
