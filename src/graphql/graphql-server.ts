@@ -7,7 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -94,7 +94,7 @@ export interface GraphqlServerOptions {
   /** Counts operations (an Apollo plugin), active subscriptions, open sockets and refused ones. */
   metrics?: Pick<
     GraphqlMetrics,
-    'apolloPlugin' | 'subscriptionStarted' | 'subscriptionEnded' | 'websocketOpened' | 'websocketClosed' | 'websocketRefused' | 'eventStreamOpened' | 'eventStreamClosed'
+    'countOperation' | 'subscriptionStarted' | 'subscriptionEnded' | 'websocketOpened' | 'websocketClosed' | 'websocketRefused' | 'eventStreamOpened' | 'eventStreamClosed'
   >;
 }
 
@@ -291,14 +291,15 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     // Automatic persisted queries: no client here uses them, and they are one more way in.
     persistedQueries: false,
     plugins: [
-      guard.apolloPlugin(),
-      ...(options.metrics ? [options.metrics.apolloPlugin()] : []),
+      perRequest(guard, metrics),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // No field has a cache hint, so Apollo's cache-control plugin (on by default) only ever
       // answered `no-store`, after instrumenting every field of every operation to find that out.
       ApolloServerPluginCacheControlDisabled(),
-      noStore,
+      // Inline traces are for federated subgraphs, which this schema is not: Apollo's default
+      // plugin would only look at every request to find that out.
+      ApolloServerPluginInlineTraceDisabled(),
       {
         async serverWillStart() {
           return {
@@ -362,16 +363,26 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   };
 }
 
-/** Every answer Apollo gives says `Cache-Control: no-store`, as its cache-control plugin did: payments change. */
-const noStore: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response }) {
-        response.http.headers.set('cache-control', 'no-store');
-      },
-    };
-  },
-};
+/**
+ * The gateway's per-request work in Apollo as one plugin, since Apollo awaits every hook of every
+ * plugin on every request: the guard's admission and `extensions.cost`, the operations metric,
+ * and `Cache-Control: no-store` on every answer (as Apollo's cache-control plugin said: payments change).
+ */
+function perRequest(guard: OperationGuard, metrics: Pick<GraphqlMetrics, 'countOperation'> | undefined): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const guarded = guard.apolloListener();
+      return {
+        didResolveOperation: guarded.didResolveOperation,
+        async willSendResponse(requestContext) {
+          await guarded.willSendResponse(requestContext);
+          metrics?.countOperation(requestContext);
+          requestContext.response.http.headers.set('cache-control', 'no-store');
+        },
+      };
+    },
+  };
+}
 
 function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value && typeof (value as { next?: unknown }).next === 'function';

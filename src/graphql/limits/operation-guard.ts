@@ -21,7 +21,7 @@
  * RateLimit-Policy / RateLimit headers (rate-limit/rate-limit-headers.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
@@ -278,46 +278,44 @@ export class OperationGuard {
   }
 
   /**
-   * Apollo: step 4 once Apollo has resolved the operation, before it executes anything; then the
-   * key's rate-limit headers as they are after it (with the strict buckets it drew on), and the
-   * estimated cost in the response's `extensions.cost`, refusals for cost or rate included.
+   * Apollo, for one request: step 4 once Apollo has resolved the operation, before it executes
+   * anything; then the key's rate-limit headers as they are after it (with the strict buckets it
+   * drew on), and the estimated cost in the response's `extensions.cost`, refusals for cost or
+   * rate included. A listener rather than a plugin: graphql-server.ts gives Apollo one plugin
+   * for all the gateway's per-request work (Apollo awaits each plugin's every hook).
    */
-  apolloPlugin(): ApolloServerPlugin<GatewayContext> {
+  apolloListener(): Required<Pick<GraphQLRequestListener<GatewayContext>, 'didResolveOperation' | 'willSendResponse'>> {
+    let cost: number | undefined;
     return {
-      requestDidStart: async () => {
-        let cost: number | undefined;
-        return {
-          didResolveOperation: async ({ document, operation, request, contextValue, response }) => {
-            if (!operation) return;
-            // graphql-js cannot run a subscription as one HTTP answer (it fails inside, as an
-            // internal error): say where subscriptions are served instead, before anything runs.
-            if (operation.operation === 'subscription') {
-              throw new GraphQLError(
-                `Subscriptions are served over the WebSocket at ${GRAPHQL_PATH} (protocol graphql-transport-ws, e.g. the graphql-ws client) ` +
-                  `and as server-sent events at ${GRAPHQL_PATH}/stream (protocol graphql-sse, e.g. the graphql-sse client), not over HTTP POST. Nothing was run.`,
-                { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-              );
-            }
-            const admission = await this.admit(document, operation, request.variables, contextValue.auth.caller, contextValue.clientAddress);
-            cost = admission.cost;
-            const caller = contextValue.auth.caller;
-            const rateHeaders = caller ? await this.rateLimitHeaders(caller, contextValue.clientAddress, admission.rateClasses) : [];
-            for (const [name, value] of rateHeaders) response.http.headers.set(name, value);
-            const { refusal } = admission;
-            if (!refusal) return;
-            const retryAfter = refusal.extensions.retryAfterSeconds;
-            const http =
-              refusal.extensions.code === 'RATE_LIMITED'
-                ? { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)], ...rateHeaders]) }
-                : { status: 400, headers: new HeaderMap(rateHeaders) };
-            throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http } });
-          },
-          willSendResponse: async ({ response }) => {
-            if (cost === undefined || response.body.kind !== 'single') return;
-            const result = response.body.singleResult;
-            result.extensions = { ...result.extensions, ...this.costExtension(cost) };
-          },
-        };
+      didResolveOperation: async ({ document, operation, request, contextValue, response }) => {
+        if (!operation) return;
+        // graphql-js cannot run a subscription as one HTTP answer (it fails inside, as an
+        // internal error): say where subscriptions are served instead, before anything runs.
+        if (operation.operation === 'subscription') {
+          throw new GraphQLError(
+            `Subscriptions are served over the WebSocket at ${GRAPHQL_PATH} (protocol graphql-transport-ws, e.g. the graphql-ws client) ` +
+              `and as server-sent events at ${GRAPHQL_PATH}/stream (protocol graphql-sse, e.g. the graphql-sse client), not over HTTP POST. Nothing was run.`,
+            { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+          );
+        }
+        const admission = await this.admit(document, operation, request.variables, contextValue.auth.caller, contextValue.clientAddress);
+        cost = admission.cost;
+        const caller = contextValue.auth.caller;
+        const rateHeaders = caller ? await this.rateLimitHeaders(caller, contextValue.clientAddress, admission.rateClasses) : [];
+        for (const [name, value] of rateHeaders) response.http.headers.set(name, value);
+        const { refusal } = admission;
+        if (!refusal) return;
+        const retryAfter = refusal.extensions.retryAfterSeconds;
+        const http =
+          refusal.extensions.code === 'RATE_LIMITED'
+            ? { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)], ...rateHeaders]) }
+            : { status: 400, headers: new HeaderMap(rateHeaders) };
+        throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http } });
+      },
+      willSendResponse: async ({ response }) => {
+        if (cost === undefined || response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        result.extensions = { ...result.extensions, ...this.costExtension(cost) };
       },
     };
   }
