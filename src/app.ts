@@ -312,7 +312,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(accessLog(log, (req) => apiKeys.authenticate(req.headers.authorization).caller?.keyId));
+  app.use(accessLog(log, (req) => apiKeys.ofRequest(req).caller?.keyId));
   // CORS before anything else answers on /graphql: preflights (which the GraphiQL router would
   // otherwise answer with its own Allow list), and the 401/413/429 answers carry the headers too.
   app.use(GRAPHQL_PATH, cors(config.corsOrigins));

@@ -8,9 +8,11 @@ export class PaymentsRepository {
 
   async byPidx(pidx: string): Promise<PaymentRow | undefined> {
     // Several times per request (the bench's profile showed building and preparing its SQL each time).
+    // No LIMIT: pidx is the primary key, so there is at most one row anyway, and Drizzle binds a
+    // limit as a parameter, with which this lookup took SQLite about 3 times as long (22 µs, not 7).
     const query = preparedQuery(this.x, 'payments.byPidx', () => {
       const { payments } = this.x.tables;
-      return this.x.db.select().from(payments).where(eq(payments.pidx, sql.placeholder('pidx'))).limit(1).prepare();
+      return this.x.db.select().from(payments).where(eq(payments.pidx, sql.placeholder('pidx'))).prepare();
     });
     const [row] = await query.execute({ pidx });
     return row;

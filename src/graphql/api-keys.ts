@@ -23,6 +23,8 @@ const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export class ApiKeys {
   private readonly byDigest = new Map<string, Caller>();
+  /** Each HTTP request's answer, kept with the request (never the header): see ofRequest. */
+  private readonly byRequest = new WeakMap<object, Authentication>();
 
   constructor(keys: { admin: string[]; client: string[]; server?: string[] }) {
     for (const key of keys.admin) this.byDigest.set(digest(key), { role: 'admin', keyId: keyIdOf(key) });
@@ -37,6 +39,19 @@ export class ApiKeys {
     if (!match) return { caller: null, problem: 'invalid' };
     const caller = this.byDigest.get(digest(match[1]!));
     return caller ? { caller } : { caller: null, problem: 'invalid' };
+  }
+
+  /**
+   * A request's `Authorization` header, authenticated once however many steps ask (the access
+   * log, the rate-limit headers, the 401 check, the GraphQL context): each would hash the key again.
+   */
+  ofRequest(req: { headers: { authorization?: string } }): Authentication {
+    let auth = this.byRequest.get(req);
+    if (!auth) {
+      auth = this.authenticate(req.headers.authorization);
+      this.byRequest.set(req, auth);
+    }
+    return auth;
   }
 }
 

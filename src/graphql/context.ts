@@ -11,6 +11,11 @@ export interface GatewayContext {
   clientAddress?: string;
 }
 
+/** `authorization`: the header value (WebSocket: connectionParams), or what ApiKeys.ofRequest found. */
 export function buildContext(apiKeys: ApiKeys, services: PaymentServices, authorization: unknown, clientAddress?: string): GatewayContext {
-  return { auth: apiKeys.authenticate(authorization), services, loaders: createLoaders(services), clientAddress };
+  return contextFor(apiKeys.authenticate(authorization), services, clientAddress);
+}
+
+export function contextFor(auth: Authentication, services: PaymentServices, clientAddress?: string): GatewayContext {
+  return { auth, services, loaders: createLoaders(services), clientAddress };
 }

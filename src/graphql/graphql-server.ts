@@ -5,9 +5,9 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -17,7 +17,7 @@ import type { Log } from '../logger';
 import type { PaymentServices } from '../payments/payment-services';
 import type { GraphqlMetrics } from '../metrics/graphql.metrics';
 import type { ApiKeys } from './api-keys';
-import { buildContext, type GatewayContext } from './context';
+import { buildContext, contextFor, type GatewayContext } from './context';
 import { createErrorFormatter } from './errors';
 import { httpAuthentication } from './http-auth';
 import { bodyErrorHandler, OperationGuard, type ErrorFormatter } from './limits/operation-guard';
@@ -95,7 +95,7 @@ export interface GraphqlServerOptions {
   /** Counts operations (an Apollo plugin), active subscriptions, open sockets and refused ones. */
   metrics?: Pick<
     GraphqlMetrics,
-    'apolloPlugin' | 'subscriptionStarted' | 'subscriptionEnded' | 'websocketOpened' | 'websocketClosed' | 'websocketRefused' | 'eventStreamOpened' | 'eventStreamClosed'
+    'countOperation' | 'subscriptionStarted' | 'subscriptionEnded' | 'websocketOpened' | 'websocketClosed' | 'websocketRefused' | 'eventStreamOpened' | 'eventStreamClosed'
   >;
 }
 
@@ -291,10 +291,15 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     // Automatic persisted queries: no client here uses them, and they are one more way in.
     persistedQueries: false,
     plugins: [
-      guard.apolloPlugin(),
-      ...(options.metrics ? [options.metrics.apolloPlugin()] : []),
+      perRequest(guard, metrics),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No field has a cache hint, so Apollo's cache-control plugin (on by default) only ever
+      // answered `no-store`, after instrumenting every field of every operation to find that out.
+      ApolloServerPluginCacheControlDisabled(),
+      // Inline traces are for federated subgraphs, which this schema is not: Apollo's default
+      // plugin would only look at every request to find that out.
+      ApolloServerPluginInlineTraceDisabled(),
       {
         async serverWillStart() {
           return {
@@ -324,14 +329,14 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     ...(metrics ? { metrics: { streamOpened: metrics.eventStreamOpened, streamClosed: metrics.eventStreamClosed } } : {}),
     log,
   });
-  const authenticated = (authorization: string | undefined) => apiKeys.authenticate(authorization).caller;
+  const authenticated = (req: IncomingMessage) => apiKeys.ofRequest(req).caller;
 
   return {
     streamMiddleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
       guard.httpRateLimitHeaders(authenticated, clientAddressOf),
-      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => authenticated(authorization)?.role ?? null, formatError)] : []),
+      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((req) => authenticated(req)?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       // A 401 without a key, whatever the document (introspection is not served here).
       httpAuthentication(apiKeys, guard, false),
@@ -341,12 +346,12 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     middleware: [
       express.json({ limit: MAX_BODY_BYTES }),
       bodyErrorHandler(MAX_BODY_BYTES),
-      guard.httpRateLimitHeaders((authorization) => apiKeys.authenticate(authorization).caller, clientAddressOf),
-      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((authorization) => apiKeys.authenticate(authorization).caller?.role ?? null, formatError)] : []),
+      guard.httpRateLimitHeaders(authenticated, clientAddressOf),
+      ...(options.trustedDocuments ? [options.trustedDocuments.httpMiddleware((req) => authenticated(req)?.role ?? null, formatError)] : []),
       guard.httpPrecheck(formatError),
       httpAuthentication(apiKeys, guard, introspection),
       expressMiddleware(apollo, {
-        context: async ({ req }) => buildContext(apiKeys, services, req.headers.authorization, clientAddressOf(req)),
+        context: async ({ req }) => contextFor(apiKeys.ofRequest(req), services, clientAddressOf(req)),
       }),
     ],
     async stop() {
@@ -354,6 +359,27 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       httpServer.off('upgrade', onUpgrade);
       await apollo.stop();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The gateway's per-request work in Apollo as one plugin, since Apollo awaits every hook of every
+ * plugin on every request: the guard's admission and `extensions.cost`, the operations metric,
+ * and `Cache-Control: no-store` on every answer (as Apollo's cache-control plugin said: payments change).
+ */
+function perRequest(guard: OperationGuard, metrics: Pick<GraphqlMetrics, 'countOperation'> | undefined): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const guarded = guard.apolloListener();
+      return {
+        didResolveOperation: guarded.didResolveOperation,
+        async willSendResponse(requestContext) {
+          await guarded.willSendResponse(requestContext);
+          metrics?.countOperation(requestContext);
+          requestContext.response.http.headers.set('cache-control', 'no-store');
+        },
+      };
     },
   };
 }

@@ -17,7 +17,7 @@ const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
 export function httpAuthentication(apiKeys: ApiKeys, guard: OperationGuard, introspection: boolean): RequestHandler {
   return (req, res, next) => {
-    const auth = apiKeys.authenticate(req.headers.authorization);
+    const auth = apiKeys.ofRequest(req);
     if (auth.caller) {
       next();
       return;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, UseMiddleware } from 'type-graphql';
 import { PaymentEvents } from '../payments/payment-events';
 import { actorMiddleware } from './actor.middleware';
 import { ERROR_CODE_ENUM } from './error-codes';
@@ -33,12 +33,20 @@ export const RESOLVERS = [
   WebhookDeliveriesResolver,
 ] as const;
 
+/**
+ * Every resolver method (queries, mutations, subscriptions, field resolvers) runs as its caller,
+ * applied once, to the resolver classes. Not as a global middleware: type-graphql runs those on
+ * every field, the plain ones included, which turns each scalar of a payment into an async
+ * middleware chain and an AsyncLocalStorage scope; plain fields only read their parent object, so
+ * nothing they do is audited.
+ */
+for (const resolver of RESOLVERS) UseMiddleware(actorMiddleware)(resolver);
+
 export async function buildGatewaySchema(events: PaymentEvents = new PaymentEvents()): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: RESOLVERS,
     pubSub: events.pubsub,
     authChecker,
-    globalMiddlewares: [actorMiddleware],
     // Validation happens in the services so that problems come back as userErrors.
     validate: false,
   });

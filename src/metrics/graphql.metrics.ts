@@ -3,7 +3,7 @@
  * the schema has (or `multiple`, `introspection`, `unknown`), never the client's operationName; the
  * outcome is `ok`, `user_error` or one of the gateway's top-level error codes.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLResponse } from '@apollo/server';
 import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 // The one list of top-level codes: a code added there is counted as itself, not as an internal error.
@@ -25,7 +25,8 @@ export interface GraphqlMetrics {
   eventStreamClosed(): void;
   /** A socket refused at WS_MAX_CONNECTIONS, or closed for sending over WS_MESSAGES_PER_SECOND. */
   websocketRefused(reason: WebsocketRefusal): void;
-  apolloPlugin(): ApolloServerPlugin;
+  /** Counts one answer Apollo is about to send (from the gateway's Apollo plugin's willSendResponse). */
+  countOperation(answer: { operation?: OperationDefinitionNode | null; response: GraphQLResponse }): void;
 }
 
 export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): GraphqlMetrics {
@@ -62,8 +63,18 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
   for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     for (const name of Object.keys(type?.getFields() ?? {})) rootFields.add(name);
   }
+  // Apollo hands back the same parsed operation for the same document text: labelled once.
+  const labels = new WeakMap<OperationDefinitionNode, string>();
   const label = (operation: OperationDefinitionNode | null | undefined): string => {
     if (!operation) return 'unknown';
+    let known = labels.get(operation);
+    if (known === undefined) {
+      known = labelOf(operation);
+      labels.set(operation, known);
+    }
+    return known;
+  };
+  const labelOf = (operation: OperationDefinitionNode): string => {
     const names = operation.selectionSet.selections.map((selection) => (selection.kind === Kind.FIELD ? selection.name.value : '…'));
     const own = names.filter((name) => name !== '__typename');
     if (own.length > 0 && own.every((name) => name === '__schema' || name === '__type')) return 'introspection';
@@ -79,15 +90,11 @@ export function graphqlMetrics(registry: Registry, schema: GraphQLSchema): Graph
     websocketRefused: (reason) => refusals.inc({ reason }),
     eventStreamOpened: () => eventStreams.inc(),
     eventStreamClosed: () => eventStreams.dec(),
-    apolloPlugin: () => ({
-      requestDidStart: async () => ({
-        willSendResponse: async ({ operation, response }) => {
-          if (response.body.kind !== 'single') return;
-          const { errors, data } = response.body.singleResult;
-          operations.inc({ operation: label(operation), outcome: outcomeOf(errors, data) });
-        },
-      }),
-    }),
+    countOperation: ({ operation, response }) => {
+      if (response.body.kind !== 'single') return;
+      const { errors, data } = response.body.singleResult;
+      operations.inc({ operation: label(operation), outcome: outcomeOf(errors, data) });
+    },
   };
 }
 

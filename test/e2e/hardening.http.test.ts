@@ -255,6 +255,16 @@ describe('hardening: HTTP', () => {
       expect(fits.status).toBe(200);
     });
 
+    it('every GraphQL answer says Cache-Control: no-store, data and errors alike (no cache may keep a payment)', async () => {
+      const answered = await post(gateway, { query: '{ checkoutConfig { environment } }' });
+      expect(answered.status).toBe(200);
+      expect(answered.json.errors).toBeUndefined();
+      expect(answered.headers['cache-control']).toBe('no-store');
+      const invalid = await post(gateway, { query: '{ checkoutConfig { noSuchField } }' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.headers['cache-control']).toBe('no-store');
+    });
+
     it('answers malformed JSON with a JSON error, not an HTML stack trace', async () => {
       const response = await post(gateway, '{"query": "{ checkoutConfig { environment } }"');
       expect(response.status).toBe(400);

@@ -20,7 +20,8 @@
  * response's `extensions.cost` (each event's, over WebSocket), and over HTTP the key's buckets in
  * RateLimit-Policy / RateLimit headers (rate-limit/rate-limit-headers.ts).
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { IncomingMessage } from 'node:http';
+import type { GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
@@ -47,6 +48,7 @@ import { noIntrospectionRule } from './introspection';
 import type { TrustedDocuments } from './trusted-documents';
 import {
   costLimitError,
+  costReadsVariables,
   countTokens,
   limitError,
   operationCost,
@@ -96,6 +98,13 @@ export interface Admission {
   refusal: GraphQLError | null;
 }
 
+/** What factsOf keeps of an operation: its top-level fields, their rate buckets, and its cost when no variable can change it. */
+interface OperationFacts {
+  readonly rootFields: readonly string[];
+  readonly rateClasses: readonly RateClass[];
+  readonly fixedCost: number | null;
+}
+
 /** `extensions.cost` on a response: the operation's estimated cost and GRAPHQL_MAX_COST. */
 export interface CostExtension {
   cost: { estimated: number; limit: number };
@@ -107,6 +116,8 @@ const PASSED_DOCUMENTS_KEPT = 1000;
 export class OperationGuard {
   /** Costs of the operations prepared for WebSocket subscriptions, by their context (one per subscribe). */
   private readonly preparedCosts = new WeakMap<object, number>();
+  /** factsOf, by operation (an operation belongs to the one document it was parsed in). */
+  private readonly facts = new WeakMap<OperationDefinitionNode, OperationFacts>();
 
   readonly validationRules: ValidationRule[];
   readonly parseOptions: ParseOptions;
@@ -132,12 +143,31 @@ export class OperationGuard {
 
   /** Step 4's first half, taking nothing: the estimated cost of the operation against GRAPHQL_MAX_COST. */
   measure(document: DocumentNode, operation: OperationDefinitionNode, variables: unknown): Admission {
+    const facts = this.factsOf(document, operation);
     const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : undefined;
-    const cost = operationCost(this.options.schema, document, operation, vars);
-    const rootFields = [...rootFieldsOf(operation, document).values()];
-    const rateClasses = rateClassesOf(rootFields);
+    const cost = facts.fixedCost ?? operationCost(this.options.schema, document, operation, vars);
+    const rateClasses = [...facts.rateClasses];
     if (cost > this.options.limits.maxCost) return { cost, rateClasses, refusal: costLimitError(operation, cost, this.options.limits) };
     return { cost, rateClasses, refusal: null };
+  }
+
+  /**
+   * What an operation's text alone decides, worked out once per parsed operation: Apollo and
+   * SharedDocuments hand the same document object back for the same text, so a client's few
+   * documents are walked once, not on every request.
+   */
+  private factsOf(document: DocumentNode, operation: OperationDefinitionNode): OperationFacts {
+    let facts = this.facts.get(operation);
+    if (!facts) {
+      const rootFields = [...rootFieldsOf(operation, document).values()];
+      facts = {
+        rootFields,
+        rateClasses: rateClassesOf(rootFields),
+        fixedCost: costReadsVariables(document) ? null : operationCost(this.options.schema, document, operation, undefined),
+      };
+      this.facts.set(operation, facts);
+    }
+    return facts;
   }
 
   /**
@@ -149,7 +179,7 @@ export class OperationGuard {
     // Unauthenticated callers are not metered: every field but __typename and (outside production)
     // introspection refuses them before doing anything, and sockets without a key are closed.
     if (measured.refusal || !caller) return measured;
-    const rootFields = [...rootFieldsOf(operation, document).values()];
+    const { rootFields } = this.factsOf(document, operation);
     const decision = await this.options.rateLimiter.take(rateSubject(caller, clientAddress), rootFields);
     return { ...measured, refusal: decision.allowed ? null : rateLimitedError(decision) };
   }
@@ -179,9 +209,9 @@ export class OperationGuard {
    * graphql-js's validation included). The Apollo plugin replaces them once the operation has
    * taken its tokens.
    */
-  httpRateLimitHeaders(authenticate: (authorization: string | undefined) => Caller | null, clientAddressOf: ClientAddressOf): RequestHandler {
+  httpRateLimitHeaders(authenticate: (req: IncomingMessage) => Caller | null, clientAddressOf: ClientAddressOf): RequestHandler {
     return async (req, res, next) => {
-      const caller = authenticate(req.headers.authorization);
+      const caller = authenticate(req);
       if (caller) for (const [name, value] of await this.rateLimitHeaders(caller, clientAddressOf(req))) res.setHeader(name, value);
       next();
     };
@@ -248,46 +278,44 @@ export class OperationGuard {
   }
 
   /**
-   * Apollo: step 4 once Apollo has resolved the operation, before it executes anything; then the
-   * key's rate-limit headers as they are after it (with the strict buckets it drew on), and the
-   * estimated cost in the response's `extensions.cost`, refusals for cost or rate included.
+   * Apollo, for one request: step 4 once Apollo has resolved the operation, before it executes
+   * anything; then the key's rate-limit headers as they are after it (with the strict buckets it
+   * drew on), and the estimated cost in the response's `extensions.cost`, refusals for cost or
+   * rate included. A listener rather than a plugin: graphql-server.ts gives Apollo one plugin
+   * for all the gateway's per-request work (Apollo awaits each plugin's every hook).
    */
-  apolloPlugin(): ApolloServerPlugin<GatewayContext> {
+  apolloListener(): Required<Pick<GraphQLRequestListener<GatewayContext>, 'didResolveOperation' | 'willSendResponse'>> {
+    let cost: number | undefined;
     return {
-      requestDidStart: async () => {
-        let cost: number | undefined;
-        return {
-          didResolveOperation: async ({ document, operation, request, contextValue, response }) => {
-            if (!operation) return;
-            // graphql-js cannot run a subscription as one HTTP answer (it fails inside, as an
-            // internal error): say where subscriptions are served instead, before anything runs.
-            if (operation.operation === 'subscription') {
-              throw new GraphQLError(
-                `Subscriptions are served over the WebSocket at ${GRAPHQL_PATH} (protocol graphql-transport-ws, e.g. the graphql-ws client) ` +
-                  `and as server-sent events at ${GRAPHQL_PATH}/stream (protocol graphql-sse, e.g. the graphql-sse client), not over HTTP POST. Nothing was run.`,
-                { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-              );
-            }
-            const admission = await this.admit(document, operation, request.variables, contextValue.auth.caller, contextValue.clientAddress);
-            cost = admission.cost;
-            const caller = contextValue.auth.caller;
-            const rateHeaders = caller ? await this.rateLimitHeaders(caller, contextValue.clientAddress, admission.rateClasses) : [];
-            for (const [name, value] of rateHeaders) response.http.headers.set(name, value);
-            const { refusal } = admission;
-            if (!refusal) return;
-            const retryAfter = refusal.extensions.retryAfterSeconds;
-            const http =
-              refusal.extensions.code === 'RATE_LIMITED'
-                ? { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)], ...rateHeaders]) }
-                : { status: 400, headers: new HeaderMap(rateHeaders) };
-            throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http } });
-          },
-          willSendResponse: async ({ response }) => {
-            if (cost === undefined || response.body.kind !== 'single') return;
-            const result = response.body.singleResult;
-            result.extensions = { ...result.extensions, ...this.costExtension(cost) };
-          },
-        };
+      didResolveOperation: async ({ document, operation, request, contextValue, response }) => {
+        if (!operation) return;
+        // graphql-js cannot run a subscription as one HTTP answer (it fails inside, as an
+        // internal error): say where subscriptions are served instead, before anything runs.
+        if (operation.operation === 'subscription') {
+          throw new GraphQLError(
+            `Subscriptions are served over the WebSocket at ${GRAPHQL_PATH} (protocol graphql-transport-ws, e.g. the graphql-ws client) ` +
+              `and as server-sent events at ${GRAPHQL_PATH}/stream (protocol graphql-sse, e.g. the graphql-sse client), not over HTTP POST. Nothing was run.`,
+            { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+          );
+        }
+        const admission = await this.admit(document, operation, request.variables, contextValue.auth.caller, contextValue.clientAddress);
+        cost = admission.cost;
+        const caller = contextValue.auth.caller;
+        const rateHeaders = caller ? await this.rateLimitHeaders(caller, contextValue.clientAddress, admission.rateClasses) : [];
+        for (const [name, value] of rateHeaders) response.http.headers.set(name, value);
+        const { refusal } = admission;
+        if (!refusal) return;
+        const retryAfter = refusal.extensions.retryAfterSeconds;
+        const http =
+          refusal.extensions.code === 'RATE_LIMITED'
+            ? { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)], ...rateHeaders]) }
+            : { status: 400, headers: new HeaderMap(rateHeaders) };
+        throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http } });
+      },
+      willSendResponse: async ({ response }) => {
+        if (cost === undefined || response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        result.extensions = { ...result.extensions, ...this.costExtension(cost) };
       },
     };
   }

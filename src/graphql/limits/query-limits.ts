@@ -9,6 +9,7 @@
  * costs the measurement nothing), so fragments cannot hide depth, aliases or cost.
  */
 import {
+  BREAK,
   GraphQLError,
   Kind,
   Lexer,
@@ -20,6 +21,7 @@ import {
   isInterfaceType,
   isListType,
   isObjectType,
+  visit,
   type ASTVisitor,
   type DocumentNode,
   type FieldNode,
@@ -350,6 +352,22 @@ function intValue(node: ValueNode, variables: Variables, operation: OperationDef
   if (given !== undefined) return null;
   const fallback = operation.variableDefinitions?.find((definition) => definition.variable.name.value === name)?.defaultValue;
   return fallback?.kind === Kind.INT ? Number.parseInt(fallback.value, 10) : null;
+}
+
+/**
+ * Whether operationCost can give another answer for other variables: only a page size (`first`)
+ * given as a variable is read from them. When none is, an operation's cost is its document's alone.
+ */
+export function costReadsVariables(document: DocumentNode): boolean {
+  let reads = false;
+  visit(document, {
+    Argument(node) {
+      if (node.name.value !== 'first' || node.value.kind !== Kind.VARIABLE) return undefined;
+      reads = true;
+      return BREAK;
+    },
+  });
+  return reads;
 }
 
 export function costLimitError(operation: OperationDefinitionNode, cost: number, limits: Pick<QueryLimits, 'maxCost'>): GraphQLError {

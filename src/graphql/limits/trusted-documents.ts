@@ -10,6 +10,7 @@
  * Apollo's own APQ stays off: the hash is resolved here, before Apollo (or graphql-ws) parses,
  * so an unknown hash is never "registered" by sending its text.
  */
+import type { IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
@@ -104,9 +105,9 @@ export class TrustedDocuments {
    * its text in the body (so the precheck, authentication and Apollo see an ordinary request) and
    * refuses, with HTTP 400, what a client key may not run.
    */
-  httpMiddleware(roleOf: (authorization: string | undefined) => Role | null, formatError: ErrorFormatter): RequestHandler {
+  httpMiddleware(roleOf: (req: IncomingMessage) => Role | null, formatError: ErrorFormatter): RequestHandler {
     return (req, res, next) => {
-      const role = roleOf(req.headers.authorization);
+      const role = roleOf(req);
       const send400 = (error: GraphQLError) =>
         res
           .status(400)

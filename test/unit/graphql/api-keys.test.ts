@@ -21,6 +21,25 @@ describe('ApiKeys', () => {
   });
 });
 
+describe('ApiKeys.ofRequest', () => {
+  it("answers as authenticate does for the request's header, once per request", () => {
+    const first = { headers: { authorization: `Bearer ${client}` } };
+    const second = { headers: { authorization: 'Bearer nope-nope-nope-nope' } };
+    expect(keys.ofRequest(first)).toEqual({ caller: { role: 'client', keyId: keyIdOf(client) } });
+    expect(keys.ofRequest(second)).toEqual({ caller: null, problem: 'invalid' });
+    expect(keys.ofRequest({ headers: {} })).toEqual({ caller: null, problem: 'missing' });
+    const authenticate = jest.spyOn(keys, 'authenticate');
+    try {
+      expect(keys.ofRequest(first)).toBe(keys.ofRequest(first));
+      expect(authenticate).not.toHaveBeenCalled();
+      keys.ofRequest({ headers: { authorization: `Bearer ${admin}` } });
+      expect(authenticate).toHaveBeenCalledTimes(1);
+    } finally {
+      authenticate.mockRestore();
+    }
+  });
+});
+
 describe('ApiKeys: the server role', () => {
   const server = 'server-key-0123456789abcdef';
   const withServer = new ApiKeys({ admin: [admin], client: [client], server: [server] });

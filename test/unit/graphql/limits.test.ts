@@ -238,6 +238,21 @@ describe('cost', () => {
     expect(cost(query, { first: -3 })).toBe(1 + 1 + 1);
   });
 
+  it('one guard measuring the same parsed document again reads each request\'s own variables (its cost is kept only where no variable sets a page size)', () => {
+    const g = guard();
+    const paged = parse('query ($first: Int = 7) { payments(first: $first) { edges { cursor } } }');
+    const pagedOperation = getOperationAST(paged)!;
+    expect(g.measure(paged, pagedOperation, { first: 50 }).cost).toBe(1 + 1 + 50);
+    expect(g.measure(paged, pagedOperation, { first: 3 }).cost).toBe(1 + 1 + 3);
+    expect(g.measure(paged, pagedOperation, {}).cost).toBe(1 + 1 + 7);
+    const fixed = parse('query ($pidx: ID!) { payment(pidx: $pidx) { pidx refunds { id } } payments(first: 30) { edges { cursor } } }');
+    const fixedOperation = getOperationAST(fixed)!;
+    const first = g.measure(fixed, fixedOperation, { pidx: 'a' });
+    expect(first.cost).toBe(cost('query ($pidx: ID!) { payment(pidx: $pidx) { pidx refunds { id } } payments(first: 30) { edges { cursor } } }'));
+    expect(g.measure(fixed, fixedOperation, { pidx: 'b', first: 100 })).toEqual(first);
+    expect(first.rateClasses).toEqual(['all']);
+  });
+
   it('is not fooled by fragments, and leaves introspection to its own ceilings', () => {
     const plain = 'query { payments(first: 30) { edges { node { pidx status } } } }';
     const fragmented = 'query { payments(first: 30) { ...C } } fragment C on PaymentConnection { edges { ...E } } fragment E on PaymentEdge { node { pidx status } }';
