@@ -860,7 +860,7 @@ async function main(): Promise<void> {
         '(per phase in the tables; figures taken while other work ran are lower and noisier)',
       `- Wall time: ${wall.toFixed(1)} s`,
       `- Command: \`npm run bench\`${scale !== 1 ? ` with BENCH_SCALE=${scale}` : ''}${process.env.BENCH_ENGINES ? ` with BENCH_ENGINES=${process.env.BENCH_ENGINES}` : ''}${process.env.BENCH_PARTS ? ` with BENCH_PARTS=${process.env.BENCH_PARTS}` : ''}`,
-      `- Engines: ${setups.map((s) => (s.engine === 'SQLite' ? 'SQLite (a file in the OS temp folder; WAL, synchronous=FULL)' : `PostgreSQL (${postgres?.shown}, a database created for the run and dropped after it)`)).join('; ')}`,
+      `- Engines: ${setups.map((s) => (s.engine === 'SQLite' ? 'SQLite (a file in the OS temp folder; WAL, each commit fdatasynced off the event loop before it is answered)' : `PostgreSQL (${postgres?.shown}, a database created for the run and dropped after it)`)).join('; ')}`,
       '- Ratios, lock and operations sections: every server listens on 127.0.0.1 in the bench\'s main thread; the clients are an undici Pool in a worker thread (keep-alive, one connection per concurrent client); reconciler off, log silent. ' +
         'Load and subscriber sections: gateways and the raw ws server are processes of their own (bench/processes.ts), on real ports.',
       '',

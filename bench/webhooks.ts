@@ -676,7 +676,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       let drop: (() => Promise<void>) | null = null;
       if (engine === 'SQLite') {
         databaseUrl = `file:${join(dir, 'webhooks.sqlite')}`;
-        shown.push('SQLite (a new file in the OS temp folder; WAL, synchronous=FULL)');
+        shown.push('SQLite (a new file in the OS temp folder; WAL, each commit fdatasynced off the event loop before it is answered)');
       } else {
         const postgres = await createPostgresDatabase();
         databaseUrl = postgres.url;
