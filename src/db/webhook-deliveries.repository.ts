@@ -36,8 +36,8 @@ export class WebhookDeliveriesRepository {
         .select({ endpoint: p, event: e })
         .from(p)
         .leftJoin(e, eq(e.id, sql.placeholder('eventId')))
+        // No LIMIT: the endpoint's id is its primary key, and a bound LIMIT costs SQLite more than the lookup.
         .where(eq(p.id, sql.placeholder('endpointId')))
-        .limit(1)
         .prepare();
     });
     const [row] = await query.execute({ endpointId, eventId });

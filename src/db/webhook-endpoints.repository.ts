@@ -19,7 +19,8 @@ export class WebhookEndpointsRepository {
     // Read before every webhook attempt (its secret generation, whether it is still enabled).
     const query = preparedQuery(this.x, 'webhookEndpoints.byId', () => {
       const { webhookEndpoints } = this.x.tables;
-      return this.x.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, sql.placeholder('id'))).limit(1).prepare();
+      // No LIMIT: id is the primary key (a bound LIMIT costs SQLite more than the lookup).
+      return this.x.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, sql.placeholder('id'))).prepare();
     });
     const [row] = await query.execute({ id });
     return row;
