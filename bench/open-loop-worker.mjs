@@ -7,8 +7,9 @@
 // earlier in the run (client key), picked at random; until one was answered, an odd slot
 // initiates too. Every `repeatEvery`-th initiate repeats the previous order with the same input
 // (a client retrying, or a double click), sent to the next origin, so with two instances both are
-// asked for one order at about the same time. `origins` are taken in turn per request (a trivial
-// round robin standing in for a load balancer).
+// asked for one order at about the same time. `origins` are taken in turn per pair of slots (a
+// trivial round robin standing in for a load balancer): per request, with two origins, every
+// initiate (even slots) would go to one instance and every verify to the other.
 //
 // Message in: { type: 'load', id, origins, ratePerSecond, durationMs, initiate, verify, serverKey,
 //   clientKey, input, orderPrefix, repeatEvery }  (initiate/verify: GraphQL documents; input: an
@@ -67,7 +68,7 @@ async function load(m) {
   const wallStart = performance.timeOrigin + started;
 
   const send = async (i, due) => {
-    const originIndex = i % m.origins.length;
+    const originIndex = Math.floor(i / 2) % m.origins.length;
     let kind = i % 2 === 1 && answered.length ? 'verify' : 'initiate';
     let body;
     let key;

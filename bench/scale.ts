@@ -312,7 +312,7 @@ export function loadSection(rows: LoadRow[]): string {
       'latency counted from the moment a request was due (so a sender or server falling behind shows as latency: no coordinated omission); a request not answered within 30 s of its due time is an error ("no answer in 30 s"). ' +
       `Even slots initiate a new order (server key), odd slots verify a payment answered earlier in the run (client key, at random); every ${REPEAT_EVERY}th initiate repeats the previous order with the same input, sent to the next instance. ` +
       `The fake Khalti (bench/slow-khalti.mjs, a worker thread) holds every answer ${KHALTI_DELAY_MS} ms and answers ${KHALTI_FAIL_RATE * 100}% of requests 503 (creating nothing); its lookups say Completed. ` +
-      'Gateways are processes of their own (`node --import tsx src/main.ts`, NODE_ENV=production, KHALTI_ENV=sandbox, rate limits off, reconciler idle); two instances share the PostgreSQL database and Redis, and the load alternates between their ports per request. ' +
+      'Gateways are processes of their own (`node --import tsx src/main.ts`, NODE_ENV=production, KHALTI_ENV=sandbox, rate limits off, reconciler idle); two instances share the PostgreSQL database and Redis, and the load alternates between their ports per pair of slots (an initiate and a verify), so each instance gets both kinds and a repeated order reaches the other instance. ' +
       'A 3 s warm-up at the same rate precedes each run. Afterwards: every pidx the gateway answered with must be in the payments table, and the fake must have created at most one payment per purchase order. ' +
       'Targets (issue 9): errors at most 1%, p99 at most 700 ms over the fake\'s 300 ms, every answered pidx stored, no order with two payments.',
     '',
