@@ -35,9 +35,9 @@ export interface DeliveryWorkerOptions {
 }
 
 /**
- * The worker's own units (leases, attempt records) need no fsync each: one lost to a power cut is
- * redone (the lease runs out, the webhook is sent again with its webhook-id; at least once), and
- * the next payment's commit makes them durable anyway (database.ts, Durability).
+ * The worker's own units (leases, attempt records) start no fsync of their own: one lost to a power
+ * cut is redone (the lease runs out, the webhook is sent again with its webhook-id; at least once),
+ * and the next payment's sync makes them durable anyway (database.ts, Durability).
  */
 const BOOKKEEPING: UnitOptions = { durability: 'relaxed' };
 /** The same, for a unit of one statement (database.ts: no BEGIN and COMMIT on PostgreSQL). */
@@ -237,7 +237,8 @@ export class DeliveryWorker {
       (tx) => tx.webhookDeliveries.insertAttempt({ deliveryId: delivery.id, at, httpStatus: result.httpStatus, error: result.error, durationMs: result.durationMs }),
       ONE_STATEMENT,
     );
-    const alone = !decision.disableEndpoint && state !== 'FAILED';
+    // Disabling the endpoint or failing the delivery also writes an audit row: a unit of several statements.
+    const outcomeIsOneStatement = !decision.disableEndpoint && state !== 'FAILED';
     const recorded = await this.db.transaction(async (tx) => {
       if (state === null) return false;
       const written = await tx.webhookDeliveries.recordAttempt(
@@ -271,7 +272,7 @@ export class DeliveryWorker {
         });
       }
       return true;
-    }, alone ? ONE_STATEMENT : BOOKKEEPING);
+    }, outcomeIsOneStatement ? ONE_STATEMENT : BOOKKEEPING);
     if (!recorded) {
       this.options.log(`webhooks: ${delivery.id}: attempt kept in its history, but the delivery had changed meanwhile`, { level: 'warn' });
       return;

@@ -79,7 +79,7 @@ export class WriteQueue {
     sqlite.pragma('busy_timeout = 0');
   }
 
-  /** Queues `run` as one unit of work; settles after its group commits. */
+  /** Queues `run` as one unit of work; settles once its group's commit is durable (runGroup says when). */
   enqueue<T>(run: () => Promise<T>, durability: Durability = 'full'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       // The unit runs in its caller's async context (who is acting, for the audit rows), not in
